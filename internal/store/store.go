@@ -21,11 +21,12 @@ import (
 
 // Sentinel errors. Callers test them with errors.Is.
 var (
-	// ErrNotFound: no object with that key (or the precondition UID differs).
+	// ErrNotFound: no object with that key.
 	ErrNotFound = errors.New("not found")
 	// ErrExists: Create of a key that already holds an object.
 	ErrExists = errors.New("already exists")
-	// ErrConflict: the resourceVersion given is not the stored one.
+	// ErrConflict: the resourceVersion (or uid) given as a precondition is
+	// not the stored one.
 	ErrConflict = errors.New("conflict")
 	// ErrExpired: a watch asked for a resourceVersion older than the store
 	// still remembers.
@@ -153,9 +154,11 @@ type Store interface {
 	// must equal the stored one (else ErrConflict); without one the update is
 	// unconditional. uid, creationTimestamp, deletionTimestamp and generation
 	// come from the stored object; generation grows by one when anything but
-	// metadata and status changed. When the object has a deletionTimestamp
-	// and the update leaves it no finalizers, the object is deleted and the
-	// returned Object is its last state.
+	// metadata and status changed. A uid in obj that is not the stored one
+	// is ErrConflict. When the object has a deletionTimestamp and the update
+	// leaves it no finalizers, the object is deleted and the returned Object
+	// is its last state. An update that changes nothing writes nothing and
+	// keeps the resourceVersion.
 	Update(ctx context.Context, key Key, obj []byte, opts UpdateOptions) (*Object, error)
 	// Delete deletes the object, or, when it has finalizers (or the
 	// propagation is Foreground), sets its deletionTimestamp and returns it

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"log/slog"
+	"strings"
+
+	"github.com/skiff-sh/skiff/internal/platform"
+	"github.com/spf13/cobra"
+)
+
+func newServerCmd(s streams, cf *clientFlags) *cobra.Command {
+	cfg := platform.Config{Version: version}
+	var logLevel string
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run skiff: the API, the reconcilers and the data planes, on embedded NATS",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(strings.ToUpper(logLevel))); err != nil {
+				return err
+			}
+			cfg.DataDir = cf.dataDir
+			cfg.Logger = slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
+			return platform.Run(cmd.Context(), cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.APIAddr, "api-addr", "127.0.0.1:7080", "address of the Kubernetes-style API")
+	f.StringVar(&cfg.HTTPAddr, "http-addr", "127.0.0.1:8080", "address of the ingress that serves Knative services")
+	f.StringVar(&cfg.ConfigFile, "config", "", "cluster-wide settings file, Knative config-* sections (default: <data-dir>/config.yaml if present)")
+	f.StringVar(&cfg.NATSURL, "nats-url", "", "use this external NATS (JetStream) instead of the embedded server")
+	f.StringVar(&cfg.NATSListen, "nats-listen", "", "open the embedded NATS server's client port on this address")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	return cmd
+}

@@ -1,0 +1,151 @@
+package apiserver
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/skiff-sh/skiff/internal/apis"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/duration"
+)
+
+// wantsTable reports whether the Accept header asks for a meta.k8s.io/v1
+// Table, as kubectl get does.
+func wantsTable(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		if strings.Contains(part, "as=Table") && strings.Contains(part, "g=meta.k8s.io") && strings.Contains(part, "v=v1") && !strings.Contains(part, "v=v1beta1") {
+			return true
+		}
+	}
+	return false
+}
+
+// columnDefinitions returns NAME followed by the kind's printer columns.
+func columnDefinitions(k *apis.Kind) []metav1.TableColumnDefinition {
+	defs := []metav1.TableColumnDefinition{{
+		Name: "Name", Type: "string", Format: "name",
+		Description: "Name must be unique within a namespace.",
+	}}
+	for _, c := range k.Columns {
+		typ, format := c.Type, ""
+		if typ == "date" {
+			typ, format = "string", "date"
+		}
+		defs = append(defs, metav1.TableColumnDefinition{
+			Name: c.Name, Type: typ, Format: format, Priority: c.Priority, Description: c.Description,
+		})
+	}
+	return defs
+}
+
+// tableRow builds the row of one object. now turns date columns into ages,
+// as the Kubernetes API server does for custom resources.
+func tableRow(k *apis.Kind, raw []byte, now time.Time) (metav1.TableRow, error) {
+	var obj map[string]any
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return metav1.TableRow{}, fmt.Errorf("table row: %w", err)
+	}
+	var meta struct {
+		Metadata metav1.ObjectMeta `json:"metadata"`
+	}
+	if err := json.Unmarshal(raw, &meta); err != nil {
+		return metav1.TableRow{}, fmt.Errorf("table row metadata: %w", err)
+	}
+	cells := []any{meta.Metadata.Name}
+	for _, c := range k.Columns {
+		v := evalJSONPath(obj, c.JSONPath)
+		if c.Type == "date" {
+			if s, ok := v.(string); ok {
+				if ts, err := time.Parse(time.RFC3339, s); err == nil {
+					v = duration.HumanDuration(now.Sub(ts))
+				}
+			}
+		}
+		if v == nil {
+			v = ""
+		}
+		if c.Type == "integer" {
+			if f, ok := v.(float64); ok {
+				v = int64(f)
+			}
+		}
+		cells = append(cells, v)
+	}
+	partial := metav1.PartialObjectMetadata{
+		TypeMeta:   metav1.TypeMeta{Kind: "PartialObjectMetadata", APIVersion: "meta.k8s.io/v1"},
+		ObjectMeta: meta.Metadata,
+	}
+	pj, err := json.Marshal(partial)
+	if err != nil {
+		return metav1.TableRow{}, fmt.Errorf("table row object: %w", err)
+	}
+	return metav1.TableRow{Cells: cells, Object: runtime.RawExtension{Raw: pj}}, nil
+}
+
+// filterExpr matches the one filter form CRD printer columns use:
+// [?(@.type=='Ready')].
+var filterExpr = regexp.MustCompile(`^\[\?\(@\.([A-Za-z0-9_]+)\s*==\s*['"]([^'"]*)['"]\)\]`)
+
+// evalJSONPath evaluates the subset of JSONPath used by printer columns:
+// dotted fields, [n] indexes and [?(@.key=='value')] filters. A path that
+// does not resolve gives nil.
+func evalJSONPath(obj any, path string) any {
+	path = strings.TrimSpace(path)
+	path = strings.TrimPrefix(strings.TrimSuffix(strings.TrimPrefix(path, "{"), "}"), "$")
+	cur := obj
+	for len(path) > 0 && cur != nil {
+		switch {
+		case path[0] == '.':
+			path = path[1:]
+			end := strings.IndexAny(path, ".[")
+			if end < 0 {
+				end = len(path)
+			}
+			m, ok := cur.(map[string]any)
+			if !ok {
+				return nil
+			}
+			cur = m[path[:end]]
+			path = path[end:]
+		case strings.HasPrefix(path, "[?("):
+			sub := filterExpr.FindStringSubmatch(path)
+			if sub == nil {
+				return nil
+			}
+			path = path[len(sub[0]):]
+			list, ok := cur.([]any)
+			if !ok {
+				return nil
+			}
+			cur = nil
+			for _, item := range list {
+				if m, ok := item.(map[string]any); ok && fmt.Sprint(m[sub[1]]) == sub[2] {
+					cur = m
+					break
+				}
+			}
+		case path[0] == '[':
+			end := strings.IndexByte(path, ']')
+			if end < 0 {
+				return nil
+			}
+			var idx int
+			if _, err := fmt.Sscanf(path[1:end], "%d", &idx); err != nil {
+				return nil
+			}
+			path = path[end+1:]
+			list, ok := cur.([]any)
+			if !ok || idx < 0 || idx >= len(list) {
+				return nil
+			}
+			cur = list[idx]
+		default:
+			return nil
+		}
+	}
+	return cur
+}

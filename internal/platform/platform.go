@@ -1,0 +1,191 @@
+// Package platform wires every skiff subsystem from configuration and runs
+// them under one owner: the embedded NATS server, the resource store, the
+// API server and the ingress listener. Nothing else imports it.
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/skiff-sh/skiff/internal/apis"
+	"github.com/skiff-sh/skiff/internal/apis/registry"
+	"github.com/skiff-sh/skiff/internal/apiserver"
+	"github.com/skiff-sh/skiff/internal/config"
+	"github.com/skiff-sh/skiff/internal/kubeconfig"
+	"github.com/skiff-sh/skiff/internal/natsembed"
+	"github.com/skiff-sh/skiff/internal/serving/ingress"
+	"github.com/skiff-sh/skiff/internal/store"
+)
+
+// Config is everything `skiff server` takes from its flags.
+type Config struct {
+	// DataDir holds NATS files, the token and the kubeconfig.
+	DataDir string
+	// APIAddr is where the Kubernetes-style API listens.
+	APIAddr string
+	// HTTPAddr is where the ingress listens.
+	HTTPAddr string
+	// ConfigFile is the cluster-wide settings file; empty means
+	// DataDir/config.yaml (which may be absent).
+	ConfigFile string
+	// NATSURL, when set, uses an external NATS instead of the embedded one.
+	NATSURL string
+	// NATSListen, when set, opens the embedded NATS server's client port.
+	NATSListen string
+	// Version is skiff's version.
+	Version string
+	// Logger receives every subsystem's logs.
+	Logger *slog.Logger
+}
+
+// Log keys used across the platform.
+const (
+	logKeyAddr = "addr"
+	logKeyErr  = "err"
+)
+
+// shutdownGrace bounds how long listeners wait for requests in flight.
+const shutdownGrace = 10 * time.Second
+
+// Run starts skiff and blocks until ctx ends, then stops everything in
+// reverse order.
+func Run(ctx context.Context, cfg Config) error {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	cfgPath := cfg.ConfigFile
+	if cfgPath == "" {
+		cfgPath = filepath.Join(cfg.DataDir, "config.yaml")
+	} else if _, err := os.Stat(cfgPath); err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	settings, err := config.Load(cfgPath)
+	if err != nil {
+		return err
+	}
+	apiCfg, err := settings.APIConfig()
+	if err != nil {
+		return err
+	}
+
+	// Bind both listeners first, so that a busy port fails fast.
+	apiLn, err := net.Listen("tcp", cfg.APIAddr)
+	if err != nil {
+		return fmt.Errorf("listen api: %w", err)
+	}
+	defer apiLn.Close()
+	httpLn, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen http: %w", err)
+	}
+	defer httpLn.Close()
+
+	nc, err := natsembed.Start(ctx, natsembed.Config{
+		DataDir: cfg.DataDir, URL: cfg.NATSURL, ClientAddr: cfg.NATSListen, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+
+	st, err := store.NewKV(ctx, nc.JetStream(), store.KVOptions{Logger: log.With("component", "store")})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	if err := ensureDefaultNamespace(ctx, st); err != nil {
+		return err
+	}
+
+	token, err := kubeconfig.EnsureToken(filepath.Join(cfg.DataDir, "token"))
+	if err != nil {
+		return err
+	}
+	apiURL := "http://" + apiLn.Addr().String()
+	if err := kubeconfig.Write(filepath.Join(cfg.DataDir, "kubeconfig"), kubeconfig.Config{
+		Server: apiURL, Token: token, Namespace: "default",
+	}); err != nil {
+		return err
+	}
+
+	var ready atomic.Bool
+	api, err := apiserver.New(apiserver.Config{
+		Kinds:     registry.All(),
+		Store:     st,
+		Token:     token,
+		Version:   cfg.Version,
+		APIConfig: func() *apis.Config { return apiCfg },
+		Ready:     ready.Load,
+		Logger:    log.With("component", "apiserver"),
+	})
+	if err != nil {
+		return err
+	}
+
+	servers := []*http.Server{
+		{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second},
+		{Handler: ingress.New(), ReadHeaderTimeout: 10 * time.Second},
+	}
+	listeners := []net.Listener{apiLn, httpLn}
+	errc := make(chan error, len(servers))
+	var wg sync.WaitGroup
+	for i, srv := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(listeners[i]); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("serve %s: %w", listeners[i].Addr(), err)
+			}
+		}()
+	}
+	ready.Store(true)
+	log.Info("skiff is ready", "api", apiURL, "ingress", "http://"+httpLn.Addr().String(),
+		"kubeconfig", filepath.Join(cfg.DataDir, "kubeconfig"))
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	ready.Store(false)
+	log.Info("skiff is stopping")
+	shCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	for _, srv := range servers {
+		if err := srv.Shutdown(shCtx); err != nil {
+			log.Warn("shutdown listener", logKeyErr, err)
+		}
+	}
+	wg.Wait()
+	return runErr
+}
+
+// ensureDefaultNamespace creates the namespace "default" if it is missing.
+func ensureDefaultNamespace(ctx context.Context, st store.Store) error {
+	key := store.Key{Resource: "namespaces", Name: "default"}
+	_, err := st.Get(ctx, key)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("get namespace default: %w", err)
+	}
+	_, err = st.Create(ctx, key, []byte(`{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"default"}}`))
+	if err != nil && !errors.Is(err, store.ErrExists) {
+		return fmt.Errorf("create namespace default: %w", err)
+	}
+	return nil
+}

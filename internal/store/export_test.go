@@ -1,0 +1,7 @@
+package store
+
+// Exported for the external tests.
+var (
+	EncodeKey = encodeKey
+	DecodeKey = decodeKey
+)
