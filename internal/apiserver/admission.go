@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/skiff-sh/skiff/internal/apis"
@@ -122,7 +123,18 @@ func (a *admitter) decode(body []byte) (apis.Object, error) {
 }
 
 // admit defaults and validates obj (old is nil on create) and encodes it.
+//
+// Defaults are applied and validated in full, but inside lists the user
+// wrote (containers, env, traffic, ...) the stored object keeps the user's
+// elements as given: a JSON merge patch replaces lists whole, so a list
+// holding server defaults would never equal the manifest again and every
+// `kubectl apply` would report "configured". Readers apply SetDefaults
+// again, which is idempotent, to see the effective values.
 func (a *admitter) admit(ctx context.Context, obj, old apis.Object) ([]byte, error) {
+	asGiven, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", a.kind.Kind, err)
+	}
 	obj.SetDefaults(ctx)
 	errs := validateMeta(obj)
 	errs = append(errs, obj.Validate(ctx, old)...)
@@ -133,7 +145,40 @@ func (a *admitter) admit(ctx context.Context, obj, old apis.Object) ([]byte, err
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", a.kind.Kind, err)
 	}
-	return out, nil
+	return keepGivenLists(out, asGiven)
+}
+
+// keepGivenLists returns defaulted with every list that given also has (at
+// the same path, reached through objects only) replaced by given's.
+func keepGivenLists(defaulted, given []byte) ([]byte, error) {
+	var d, g map[string]any
+	if err := json.Unmarshal(defaulted, &d); err != nil {
+		return nil, fmt.Errorf("keep given lists: %w", err)
+	}
+	if err := json.Unmarshal(given, &g); err != nil {
+		return nil, fmt.Errorf("keep given lists: %w", err)
+	}
+	if !replaceLists(d, g) {
+		return defaulted, nil
+	}
+	return json.Marshal(d)
+}
+
+func replaceLists(d, g map[string]any) (changed bool) {
+	for k, gv := range g {
+		switch gv := gv.(type) {
+		case []any:
+			if dv, ok := d[k].([]any); ok && !reflect.DeepEqual(dv, gv) {
+				d[k] = gv
+				changed = true
+			}
+		case map[string]any:
+			if dv, ok := d[k].(map[string]any); ok && replaceLists(dv, gv) {
+				changed = true
+			}
+		}
+	}
+	return changed
 }
 
 // validateMeta applies Kubernetes' generic metadata rules: labels and

@@ -128,6 +128,20 @@ func evalJSONPath(obj any, path string) any {
 					break
 				}
 			}
+		case strings.HasPrefix(path, "['") || strings.HasPrefix(path, `["`):
+			// A quoted key: ['serving\.knative\.dev/configuration'].
+			q := path[1]
+			end := strings.Index(path[2:], string(q)+"]")
+			if end < 0 {
+				return nil
+			}
+			k := strings.ReplaceAll(path[2:2+end], `\.`, ".")
+			path = path[2+end+2:]
+			m, ok := cur.(map[string]any)
+			if !ok {
+				return nil
+			}
+			cur = m[k]
 		case path[0] == '[':
 			end := strings.IndexByte(path, ']')
 			if end < 0 {

@@ -10,7 +10,7 @@ import (
 func TestEvalJSONPath(t *testing.T) {
 	var obj map[string]any
 	_ = json.Unmarshal([]byte(`{
-		"metadata":{"name":"hello","labels":{"a":"b"}},
+		"metadata":{"name":"hello","labels":{"a":"b","serving.knative.dev/configuration":"hello"}},
 		"spec":{"traffic":[{"percent":90},{"percent":10}]},
 		"status":{"url":"http://hello.default.localhost",
 		  "conditions":[{"type":"ConfigurationsReady","status":"True"},{"type":"Ready","status":"False","reason":"RevisionMissing"}]}}`), &obj)
@@ -21,6 +21,8 @@ func TestEvalJSONPath(t *testing.T) {
 		{".status.url", "http://hello.default.localhost"},
 		{".metadata.name", "hello"},
 		{".metadata.labels.a", "b"},
+		{".metadata.labels['serving\\.knative\\.dev/configuration']", "hello"},
+		{`.metadata.labels["a"]`, "b"},
 		{".status.conditions[?(@.type=='Ready')].status", "False"},
 		{".status.conditions[?(@.type==\"Ready\")].reason", "RevisionMissing"},
 		{".status.conditions[?(@.type=='Missing')].status", nil},

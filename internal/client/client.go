@@ -7,6 +7,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -34,9 +36,15 @@ func New(cfg kubeconfig.Config, kinds []apis.Kind) *Client {
 	if ns == "" {
 		ns = "default"
 	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if len(cfg.CAData) > 0 {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(cfg.CAData)
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
 	return &Client{
 		server: strings.TrimRight(cfg.Server, "/"), token: cfg.Token, namespace: ns, kinds: kinds,
-		hc: &http.Client{Timeout: 60 * time.Second},
+		hc: &http.Client{Timeout: 60 * time.Second, Transport: tr},
 	}
 }
 

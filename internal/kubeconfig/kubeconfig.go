@@ -20,9 +20,11 @@ const ContextName = "skiff"
 
 // Config is what a client needs to call the API.
 type Config struct {
-	Server    string // http://127.0.0.1:7080
+	Server    string // https://127.0.0.1:7080
 	Token     string
 	Namespace string
+	// CAData is the PEM of the CA that signed the server's certificate.
+	CAData []byte
 }
 
 type file struct {
@@ -37,7 +39,8 @@ type file struct {
 type namedCluster struct {
 	Name    string `json:"name"`
 	Cluster struct {
-		Server string `json:"server"`
+		Server                   string `json:"server"`
+		CertificateAuthorityData []byte `json:"certificate-authority-data,omitempty"`
 	} `json:"cluster"`
 }
 
@@ -83,7 +86,7 @@ func EnsureToken(path string) (string, error) {
 func Write(path string, cfg Config) error {
 	f := file{APIVersion: "v1", Kind: "Config", CurrentContext: ContextName}
 	var c namedCluster
-	c.Name, c.Cluster.Server = ContextName, cfg.Server
+	c.Name, c.Cluster.Server, c.Cluster.CertificateAuthorityData = ContextName, cfg.Server, cfg.CAData
 	var u namedUser
 	u.Name, u.User.Token = ContextName, cfg.Token
 	var x namedContext
@@ -117,7 +120,7 @@ func Load(path string) (Config, error) {
 		cfg.Namespace = x.Context.Namespace
 		for _, c := range f.Clusters {
 			if c.Name == x.Context.Cluster {
-				cfg.Server = c.Cluster.Server
+				cfg.Server, cfg.CAData = c.Cluster.Server, c.Cluster.CertificateAuthorityData
 			}
 		}
 		for _, u := range f.Users {

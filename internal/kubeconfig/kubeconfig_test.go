@@ -8,7 +8,7 @@ import (
 
 func TestWriteLoadRoundTrip(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "kubeconfig")
-	want := Config{Server: "http://127.0.0.1:7080", Token: "abc", Namespace: "default"}
+	want := Config{Server: "https://127.0.0.1:7080", Token: "abc", Namespace: "default", CAData: []byte("-----BEGIN CERTIFICATE-----\n")}
 	if err := Write(p, want); err != nil {
 		t.Fatal(err)
 	}
@@ -16,7 +16,7 @@ func TestWriteLoadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != want {
+	if got.Server != want.Server || got.Token != want.Token || got.Namespace != want.Namespace || string(got.CAData) != string(want.CAData) {
 		t.Errorf("Load() = %+v, want %+v", got, want)
 	}
 	st, _ := os.Stat(p)

@@ -5,6 +5,7 @@ package platform
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,9 +20,12 @@ import (
 	"github.com/skiff-sh/skiff/internal/apis"
 	"github.com/skiff-sh/skiff/internal/apis/registry"
 	"github.com/skiff-sh/skiff/internal/apiserver"
+	"github.com/skiff-sh/skiff/internal/certs"
 	"github.com/skiff-sh/skiff/internal/config"
+	"github.com/skiff-sh/skiff/internal/controller"
 	"github.com/skiff-sh/skiff/internal/kubeconfig"
 	"github.com/skiff-sh/skiff/internal/natsembed"
+	"github.com/skiff-sh/skiff/internal/reconciler/namespace"
 	"github.com/skiff-sh/skiff/internal/serving/ingress"
 	"github.com/skiff-sh/skiff/internal/store"
 )
@@ -114,9 +118,14 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	apiURL := "http://" + apiLn.Addr().String()
+	apiHost, _, _ := net.SplitHostPort(apiLn.Addr().String())
+	serving, err := certs.EnsureServing(filepath.Join(cfg.DataDir, "pki"), []string{apiHost}, time.Now())
+	if err != nil {
+		return err
+	}
+	apiURL := "https://" + clientAddr(apiLn.Addr())
 	if err := kubeconfig.Write(filepath.Join(cfg.DataDir, "kubeconfig"), kubeconfig.Config{
-		Server: apiURL, Token: token, Namespace: "default",
+		Server: apiURL, Token: token, Namespace: "default", CAData: serving.CAPEM,
 	}); err != nil {
 		return err
 	}
@@ -136,10 +145,12 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	servers := []*http.Server{
-		{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second},
+		{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, TLSConfig: &tls.Config{
+			Certificates: []tls.Certificate{serving.Certificate}, MinVersion: tls.VersionTLS12,
+		}},
 		{Handler: ingress.New(), ReadHeaderTimeout: 10 * time.Second},
 	}
-	listeners := []net.Listener{apiLn, httpLn}
+	listeners := []net.Listener{tls.NewListener(apiLn, servers[0].TLSConfig), httpLn}
 	errc := make(chan error, len(servers))
 	var wg sync.WaitGroup
 	for i, srv := range servers {
@@ -151,6 +162,23 @@ func Run(ctx context.Context, cfg Config) error {
 			}
 		}()
 	}
+	// Reconcilers run until ctx ends; they stop before the store closes.
+	ctrlCtx, stopControllers := context.WithCancel(ctx)
+	var ctrlWG sync.WaitGroup
+	for _, c := range []*controller.Controller{
+		namespace.NewController(st, log.With("component", "controller")),
+	} {
+		ctrlWG.Add(1)
+		go func() {
+			defer ctrlWG.Done()
+			_ = c.Run(ctrlCtx)
+		}()
+	}
+	defer func() {
+		stopControllers()
+		ctrlWG.Wait()
+	}()
+
 	ready.Store(true)
 	log.Info("skiff is ready", "api", apiURL, "ingress", "http://"+httpLn.Addr().String(),
 		"kubeconfig", filepath.Join(cfg.DataDir, "kubeconfig"))
@@ -188,4 +216,17 @@ func ensureDefaultNamespace(ctx context.Context, st store.Store) error {
 		return fmt.Errorf("create namespace default: %w", err)
 	}
 	return nil
+}
+
+// clientAddr is the address clients dial for a listener: a wildcard bind
+// is reached on loopback.
+func clientAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
