@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // PingSource time zones on hosts without zone files
 )
 
 func main() {

@@ -152,15 +152,23 @@ func (m *ConditionManager) MarkTrueWithReason(t, reason, message string) {
 	m.status.setCondition(Condition{Type: t, Status: ConditionTrue, Reason: reason, Message: message}, m.now)
 }
 
-// MarkUnknown sets t Unknown and, when t is a dependent, the happy condition
-// too (unless it is already False).
+// MarkUnknown sets t Unknown. When t is a dependent, the happy condition
+// becomes Unknown too, unless a dependent is False: failures win over
+// unknowns, as in Knative's condition manager.
 func (m *ConditionManager) MarkUnknown(t, reason, message string) {
 	m.status.setCondition(Condition{Type: t, Status: ConditionUnknown, Reason: reason, Message: message}, m.now)
-	if m.isDependent(t) {
-		if h := m.status.GetCondition(m.set.Happy); h == nil || !h.IsFalse() || h.Reason == reason {
-			m.status.setCondition(Condition{Type: m.set.Happy, Status: ConditionUnknown, Reason: reason, Message: message}, m.now)
+	if !m.isDependent(t) {
+		return
+	}
+	for _, d := range m.set.Dependents {
+		if c := m.status.GetCondition(d); c.IsFalse() {
+			if h := m.status.GetCondition(m.set.Happy); !h.IsFalse() {
+				m.status.setCondition(Condition{Type: m.set.Happy, Status: ConditionFalse, Reason: c.Reason, Message: c.Message}, m.now)
+			}
+			return
 		}
 	}
+	m.status.setCondition(Condition{Type: m.set.Happy, Status: ConditionUnknown, Reason: reason, Message: message}, m.now)
 }
 
 // MarkFalse sets t False and, when t is a dependent, the happy condition too.

@@ -28,6 +28,30 @@ type Config struct {
 	MaxScaleLimit int32
 	// DefaultBrokerClass is config-br-defaults' default broker class.
 	DefaultBrokerClass string
+	// DefaultBrokerConfig is config-br-defaults' clusterDefault reference that
+	// a Broker of the default class without spec.config gets (Kind "": none).
+	DefaultBrokerConfig ObjectRef
+	// DefaultBrokerDelivery is config-br-defaults' clusterDefault delivery that
+	// a Broker of the default class without spec.delivery gets (nil: none).
+	DefaultBrokerDelivery *DeliveryDefaults
+	// DefaultChannel is default-ch-webhook's clusterDefault: the channel kind
+	// that Channels, Sequences and Parallels without a channelTemplate get.
+	DefaultChannel ObjectRef
+}
+
+// ObjectRef names an object, or only a type when Name is empty.
+type ObjectRef struct {
+	APIVersion string
+	Kind       string
+	Name       string
+	Namespace  string
+}
+
+// DeliveryDefaults is the delivery part of config-br-defaults.
+type DeliveryDefaults struct {
+	Retry         int32
+	BackoffPolicy string // linear or exponential
+	BackoffDelay  string // ISO-8601 duration
 }
 
 // DefaultConfig returns Knative's defaults.
@@ -39,6 +63,12 @@ func DefaultConfig() *Config {
 		ContainerConcurrencyMaxLimit: 1000,
 		ContainerNameTemplate:        "user-container",
 		DefaultBrokerClass:           "MTChannelBasedBroker",
+		DefaultBrokerConfig: ObjectRef{
+			APIVersion: "v1", Kind: "ConfigMap",
+			Name: "config-br-default-channel", Namespace: "knative-eventing",
+		},
+		DefaultBrokerDelivery: &DeliveryDefaults{Retry: 10, BackoffPolicy: "exponential", BackoffDelay: "PT0.2S"},
+		DefaultChannel:        ObjectRef{APIVersion: "messaging.knative.dev/v1", Kind: "InMemoryChannel"},
 	}
 }
 

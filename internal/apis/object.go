@@ -50,8 +50,8 @@ type Kind struct {
 	HasStatus bool
 	// New returns a zero value of the kind, ready for decoding.
 	New func() Object
-	// Columns are the printer columns after NAME (and before AGE, which every
-	// table gets).
+	// Columns are the printer columns after NAME, as the kind's CRD lists
+	// them (include AGE only where the CRD does).
 	Columns []Column
 }
 

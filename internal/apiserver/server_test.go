@@ -53,7 +53,7 @@ type namespace struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 }
 
-func (n *namespace) SetDefaults(context.Context)                          {}
+func (n *namespace) SetDefaults(context.Context)                           {}
 func (n *namespace) Validate(context.Context, apis.Object) field.ErrorList { return nil }
 
 func testKinds() []apis.Kind {

@@ -101,15 +101,20 @@ func evalJSONPath(obj any, path string) any {
 		switch {
 		case path[0] == '.':
 			path = path[1:]
-			end := strings.IndexAny(path, ".[")
-			if end < 0 {
-				end = len(path)
+			// A segment ends at an unescaped '.' or at '['; "\." is a dot
+			// inside a key, as in eventing\.knative\.dev/broker\.class.
+			end := 0
+			for end < len(path) && path[end] != '.' && path[end] != '[' {
+				if path[end] == '\\' && end+1 < len(path) {
+					end++
+				}
+				end++
 			}
 			m, ok := cur.(map[string]any)
 			if !ok {
 				return nil
 			}
-			cur = m[path[:end]]
+			cur = m[strings.ReplaceAll(path[:end], `\.`, ".")]
 			path = path[end:]
 		case strings.HasPrefix(path, "[?("):
 			sub := filterExpr.FindStringSubmatch(path)

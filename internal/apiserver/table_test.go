@@ -23,6 +23,7 @@ func TestEvalJSONPath(t *testing.T) {
 		{".metadata.labels.a", "b"},
 		{".metadata.labels['serving\\.knative\\.dev/configuration']", "hello"},
 		{`.metadata.labels["a"]`, "b"},
+		{`.metadata.labels.serving\.knative\.dev/configuration`, "hello"},
 		{".status.conditions[?(@.type=='Ready')].status", "False"},
 		{".status.conditions[?(@.type==\"Ready\")].reason", "RevisionMissing"},
 		{".status.conditions[?(@.type=='Missing')].status", nil},

@@ -55,7 +55,9 @@ func (c *fakeClock) Step(d time.Duration) {
 	}
 }
 
-func key(name string) store.Key { return store.Key{Resource: "services", Namespace: "default", Name: name} }
+func key(name string) store.Key {
+	return store.Key{Resource: "services", Namespace: "default", Name: name}
+}
 
 func TestQueueDedupes(t *testing.T) {
 	q := NewQueue(nil)

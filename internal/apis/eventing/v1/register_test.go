@@ -1,0 +1,40 @@
+package v1
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestKinds(t *testing.T) {
+	type summary struct {
+		Kind, Plural, Singular string
+		ShortNames, Categories []string
+		Columns                []string
+	}
+	var got []summary
+	for _, k := range Kinds() {
+		if k.Group != GroupName || k.Version != "v1" || !k.Namespaced || !k.HasStatus || k.ListKind != k.Kind+"List" {
+			t.Errorf("%s: unexpected descriptor %+v", k.Kind, k)
+		}
+		if obj := k.New(); obj == nil {
+			t.Errorf("%s: New() = nil", k.Kind)
+		}
+		s := summary{Kind: k.Kind, Plural: k.Plural, Singular: k.Singular, ShortNames: k.ShortNames, Categories: k.Categories}
+		for _, c := range k.Columns {
+			s.Columns = append(s.Columns, c.Name+"="+c.JSONPath)
+		}
+		got = append(got, s)
+	}
+	ready, reason := "Ready=.status.conditions[?(@.type=='Ready')].status", "Reason=.status.conditions[?(@.type=='Ready')].reason"
+	age := "Age=.metadata.creationTimestamp"
+	want := []summary{
+		{"Broker", "brokers", "broker", nil, []string{"all", "knative", "eventing"}, []string{
+			"URL=.status.address.url", age, ready, reason, `Class=.metadata.annotations.eventing\.knative\.dev/broker\.class`}},
+		{"Trigger", "triggers", "trigger", nil, []string{"all", "knative", "eventing"}, []string{
+			"Broker=.spec.broker", "Subscriber_URI=.status.subscriberUri", age, ready, reason}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Kinds() (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,26 @@
+package v1
+
+import (
+	"testing"
+
+	"github.com/skiff-sh/skiff/internal/apis"
+)
+
+func TestExamples(t *testing.T) {
+	for _, tt := range []struct {
+		file string
+		obj  apis.Object
+	}{
+		{"pingsource.yaml", &PingSource{}},
+		{"pingsource-base64.yaml", &PingSource{}},
+		{"apiserversource.yaml", &ApiServerSource{}},
+		{"containersource.yaml", &ContainerSource{}},
+		{"sinkbinding.yaml", &SinkBinding{}},
+	} {
+		decodeFile(t, tt.file, tt.obj)
+		tt.obj.SetDefaults(ctx)
+		if errs := tt.obj.Validate(ctx, nil); len(errs) != 0 {
+			t.Errorf("%s: Validate() = %v, want none", tt.file, errs)
+		}
+	}
+}

@@ -1,0 +1,41 @@
+package v1
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestKinds(t *testing.T) {
+	type summary struct {
+		Kind, Plural, Singular string
+		ShortNames, Categories []string
+		Columns                []string
+	}
+	var got []summary
+	for _, k := range Kinds() {
+		if k.Group != GroupName || k.Version != "v1" || !k.Namespaced || !k.HasStatus || k.ListKind != k.Kind+"List" {
+			t.Errorf("%s: unexpected descriptor %+v", k.Kind, k)
+		}
+		if obj := k.New(); obj == nil {
+			t.Errorf("%s: New() = nil", k.Kind)
+		}
+		s := summary{Kind: k.Kind, Plural: k.Plural, Singular: k.Singular, ShortNames: k.ShortNames, Categories: k.Categories}
+		for _, c := range k.Columns {
+			s.Columns = append(s.Columns, c.Name+"="+c.JSONPath)
+		}
+		got = append(got, s)
+	}
+	sink, age := "Sink=.status.sinkUri", "Age=.metadata.creationTimestamp"
+	ready, reason := "Ready=.status.conditions[?(@.type=='Ready')].status", "Reason=.status.conditions[?(@.type=='Ready')].reason"
+	cats := []string{"all", "knative", "sources"}
+	want := []summary{
+		{"PingSource", "pingsources", "pingsource", nil, cats, []string{sink, "Schedule=.spec.schedule", age, ready, reason}},
+		{"ApiServerSource", "apiserversources", "apiserversource", nil, cats, []string{sink, age, ready, reason}},
+		{"ContainerSource", "containersources", "containersource", nil, cats, []string{sink, age, ready, reason}},
+		{"SinkBinding", "sinkbindings", "sinkbinding", nil, []string{"all", "knative", "sources", "bindings"}, []string{sink, age, ready, reason}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Kinds() (-want +got):\n%s", diff)
+	}
+}
