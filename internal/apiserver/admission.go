@@ -52,6 +52,12 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 		return nil, badRequest("read body: %v", err)
 	}
 	ct := r.Header.Get("Content-Type")
+	if strings.Contains(ct, "protobuf") || strings.Contains(ct, "cbor") {
+		// kubectl sends protobuf for the core kinds first and falls back to
+		// JSON on 415.
+		return nil, newStatusError(http.StatusUnsupportedMediaType, metav1.StatusReasonUnsupportedMediaType,
+			fmt.Sprintf("the body of the request was in an unknown format (%s) - accepted media types include: application/json, application/yaml", ct))
+	}
 	if strings.Contains(ct, "yaml") {
 		j, err := yaml.YAMLToJSON(body)
 		if err != nil {

@@ -398,7 +398,7 @@ func isApplyPatch(r *http.Request) bool {
 
 func unsupportedApply() error {
 	return newStatusError(http.StatusUnsupportedMediaType, metav1.StatusReasonUnsupportedMediaType,
-		"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (server-side apply is not available in skiff)")
+		"the body of the request was in an unknown format - accepted media types include: application/merge-patch+json (server-side apply is not available in skiff; use client-side kubectl apply)")
 }
 
 func dryRun(r *http.Request) bool { return len(r.URL.Query()["dryRun"]) > 0 }

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/h2c"
+
+	"github.com/skiff-sh/skiff/internal/serving/proxy"
+)
+
+// serveRole runs one of the child processes: it listens on a free loopback
+// port, prints the address on stdout for the parent, and serves until
+// SIGTERM or SIGINT.
+func serveRole(role, backend string, knativeTimeouts, wrapH2C bool) error {
+	var h http.Handler
+	switch role {
+	case "backend":
+		body := []byte("hello")
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hd := w.Header()
+			hd["Content-Type"] = []string{"text/plain"}
+			hd["Content-Length"] = []string{"5"}
+			_, _ = w.Write(body)
+		})
+	case "skiff":
+		p := proxy.New(slog.New(slog.DiscardHandler))
+		defer p.Close()
+		var opts proxy.Options
+		if knativeTimeouts {
+			// What the ingress passes for a revision with Knative's
+			// defaults: timeoutSeconds 300, responseStartTimeoutSeconds
+			// defaulting to it, idleTimeoutSeconds 0.
+			opts.Timeout = 300 * time.Second
+			opts.ResponseStartTimeout = 300 * time.Second
+		}
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_ = p.Forward(w, r, backend, opts)
+		})
+		if wrapH2C {
+			// As the ingress serves: h2c from clients accepted.
+			h = h2c.NewHandler(h, &http2.Server{})
+		}
+	case "revproxy":
+		u, err := url.Parse("http://" + backend)
+		if err != nil {
+			return err
+		}
+		h = httputil.NewSingleHostReverseProxy(u)
+	default:
+		return fmt.Errorf("unknown role %q", role)
+	}
+
+	if path := os.Getenv("PROXYBENCH_CPUPROFILE"); path != "" && role != "backend" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Println(ln.Addr().String())
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		return nil
+	case err := <-errc:
+		fmt.Fprintln(os.Stderr, err)
+		return err
+	}
+}
