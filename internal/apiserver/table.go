@@ -43,19 +43,35 @@ func columnDefinitions(k *apis.Kind) []metav1.TableColumnDefinition {
 }
 
 // tableRow builds the row of one object. now turns date columns into ages,
-// as the Kubernetes API server does for custom resources.
+// as the Kubernetes API server does for custom resources. Only the top-level
+// fields the columns read are decoded, and the row's object reuses the
+// stored metadata bytes as they are.
 func tableRow(k *apis.Kind, raw []byte, now time.Time) (metav1.TableRow, error) {
-	var obj map[string]any
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &top); err != nil {
 		return metav1.TableRow{}, fmt.Errorf("table row: %w", err)
 	}
-	var meta struct {
-		Metadata metav1.ObjectMeta `json:"metadata"`
+	obj := map[string]any{}
+	for _, c := range k.Columns {
+		field := topField(c.JSONPath)
+		if _, done := obj[field]; done {
+			continue
+		}
+		var v any
+		if rawField, ok := top[field]; ok {
+			if err := json.Unmarshal(rawField, &v); err != nil {
+				return metav1.TableRow{}, fmt.Errorf("table row %s: %w", field, err)
+			}
+		}
+		obj[field] = v
 	}
-	if err := json.Unmarshal(raw, &meta); err != nil {
+	var meta struct {
+		Name string `json:"name"`
+	}
+	if err := json.Unmarshal(top["metadata"], &meta); err != nil {
 		return metav1.TableRow{}, fmt.Errorf("table row metadata: %w", err)
 	}
-	cells := []any{meta.Metadata.Name}
+	cells := []any{meta.Name}
 	for _, c := range k.Columns {
 		v := evalJSONPath(obj, c.JSONPath)
 		if c.Type == "date" {
@@ -75,15 +91,21 @@ func tableRow(k *apis.Kind, raw []byte, now time.Time) (metav1.TableRow, error) 
 		}
 		cells = append(cells, v)
 	}
-	partial := metav1.PartialObjectMetadata{
-		TypeMeta:   metav1.TypeMeta{Kind: "PartialObjectMetadata", APIVersion: "meta.k8s.io/v1"},
-		ObjectMeta: meta.Metadata,
+	partial := make([]byte, 0, len(top["metadata"])+80)
+	partial = append(partial, `{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":`...)
+	partial = append(partial, top["metadata"]...)
+	partial = append(partial, '}')
+	return metav1.TableRow{Cells: cells, Object: runtime.RawExtension{Raw: partial}}, nil
+}
+
+// topField returns the first field of a column's JSONPath: "status" for
+// ".status.conditions[...]".
+func topField(path string) string {
+	path = strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(path), "{"), ".")
+	if i := strings.IndexAny(path, ".["); i >= 0 {
+		return path[:i]
 	}
-	pj, err := json.Marshal(partial)
-	if err != nil {
-		return metav1.TableRow{}, fmt.Errorf("table row object: %w", err)
-	}
-	return metav1.TableRow{Cells: cells, Object: runtime.RawExtension{Raw: pj}}, nil
+	return strings.TrimSuffix(path, "}")
 }
 
 // filterExpr matches the one filter form CRD printer columns use:

@@ -238,6 +238,21 @@ func (p Probe) validate() error {
 // withDefaults returns a copy of s with its zero fields filled in and its
 // slices and maps copied, so that the caller may reuse its own.
 func (s InstanceSpec) withDefaults() InstanceSpec {
+	s = s.clone()
+	if s.StartTimeout == 0 {
+		s.StartTimeout = DefaultStartTimeout
+	}
+	if s.GracePeriod == 0 {
+		s.GracePeriod = DefaultGracePeriod
+	}
+	if s.LogMaxBytes == 0 {
+		s.LogMaxBytes = DefaultLogMaxBytes
+	}
+	return s
+}
+
+// clone returns a deep copy of s.
+func (s InstanceSpec) clone() InstanceSpec {
 	s.Args = slices.Clone(s.Args)
 	s.Env = slices.Clone(s.Env)
 	if s.Env == nil {
@@ -247,17 +262,6 @@ func (s InstanceSpec) withDefaults() InstanceSpec {
 	if s.Liveness != nil {
 		l := cloneProbe(*s.Liveness)
 		s.Liveness = &l
-	}
-	if s.StartTimeout == 0 {
-		s.StartTimeout = DefaultStartTimeout
-	}
-	if s.GracePeriod == 0 {
-		s.GracePeriod = DefaultGracePeriod
-	} else if s.GracePeriod < 0 {
-		s.GracePeriod = 0
-	}
-	if s.LogMaxBytes == 0 {
-		s.LogMaxBytes = DefaultLogMaxBytes
 	}
 	return s
 }

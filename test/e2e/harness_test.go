@@ -27,7 +27,7 @@ var (
 	buildErr  error
 )
 
-func skiffBinary(t *testing.T) string {
+func skiffBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "skiff-e2e-bin")
@@ -52,7 +52,7 @@ func skiffBinary(t *testing.T) string {
 }
 
 // freePort returns a loopback address with a port free at the time of the call.
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,0 +1,82 @@
+package e2e
+
+import (
+	"crypto/tls"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// BenchmarkServerStart measures `skiff server` from exec to the first 200 of
+// /readyz, on a fresh data dir each time (budget: <= 300 ms), and the
+// resident memory of the idle server with no resources (budget: <= 40 MB).
+func BenchmarkServerStart(b *testing.B) {
+	bin := skiffBinary(b)
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	var lat []time.Duration
+	var rssKB int64
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		api := freePort(b)
+		cmd := exec.Command(bin, "server", "--data-dir", dir, "--api-addr", api, "--http-addr", freePort(b), "--log-level", "warn")
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			resp, err := client.Get("https://" + api + "/readyz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					break
+				}
+			}
+			if time.Since(start) > 30*time.Second {
+				b.Fatal("not ready after 30s")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		lat = append(lat, time.Since(start))
+		if i == 0 {
+			time.Sleep(3 * time.Second) // idle
+			rssKB = vmRSS(cmd.Process.Pid)
+		}
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}
+	b.ReportMetric(float64(percentile(lat, 0.5).Milliseconds()), "p50-ms")
+	b.ReportMetric(float64(percentile(lat, 0.99).Milliseconds()), "max-ms")
+	b.ReportMetric(float64(rssKB)/1024, "idle-rss-MB")
+}
+
+func vmRSS(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			f := strings.Fields(line)
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			return n
+		}
+	}
+	return -1
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+	return s[min(len(s)-1, int(float64(len(s))*p))]
+}

@@ -1,0 +1,74 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestCLI drives the skiff CLI's apply, get and delete against a server.
+func TestCLI(t *testing.T) {
+	s := startServer(t)
+	dir := t.TempDir()
+	manifests := writeFile(t, dir, "all.yaml", fmt.Sprintf(helloYAML, "World")+"---\n"+brokerYAML+`---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  a: "1"
+`)
+	out, err := s.skiff(t, "", "apply", "-f", manifests)
+	if err != nil {
+		t.Fatalf("skiff apply: %v\n%s", err, out)
+	}
+	containsAll(t, "skiff apply", out, "service.serving.knative.dev/hello created", "broker.eventing.knative.dev/default created", "configmap/settings created")
+
+	out, err = s.skiff(t, "", "apply", "-f", manifests)
+	if err != nil {
+		t.Fatalf("skiff apply again: %v\n%s", err, out)
+	}
+	containsAll(t, "skiff apply again", out, "service.serving.knative.dev/hello unchanged", "configmap/settings unchanged")
+
+	// From stdin, as JSON, with a change.
+	out, err = s.skiff(t, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings"},"data":{"a":"2"}}`, "apply", "-f", "-")
+	if err != nil {
+		t.Fatalf("skiff apply -f -: %v\n%s", err, out)
+	}
+	containsAll(t, "skiff apply -f -", out, "configmap/settings configured")
+
+	out, err = s.skiff(t, "", "get", "ksvc")
+	if err != nil {
+		t.Fatalf("skiff get ksvc: %v\n%s", err, out)
+	}
+	containsAll(t, "skiff get ksvc", out, "NAME", "URL", "READY", "hello")
+
+	out, err = s.skiff(t, "", "get", "cm", "settings", "-o", "yaml")
+	if err != nil {
+		t.Fatalf("skiff get -o yaml: %v\n%s", err, out)
+	}
+	containsAll(t, "skiff get -o yaml", out, "kind: ConfigMap", `a: "2"`)
+
+	out, err = s.skiff(t, "", "get", "brokers", "-o", "json")
+	if err != nil {
+		t.Fatalf("skiff get -o json: %v\n%s", err, out)
+	}
+	containsAll(t, "skiff get -o json", out, `"kind": "BrokerList"`, `"name": "default"`)
+
+	// A bad manifest fails with the server's message and stores nothing.
+	bad := writeFile(t, dir, "bad.yaml", strings.Replace(fmt.Sprintf(helloYAML, "x"), "name: hello", "name: Bad_Name", 1))
+	out, err = s.skiff(t, "", "apply", "-f", bad)
+	if err == nil || !strings.Contains(out, "metadata.name") {
+		t.Errorf("skiff apply of an invalid name: err %v, output %q; want a failure naming metadata.name", err, out)
+	}
+
+	out, err = s.skiff(t, "", "delete", "-f", manifests)
+	if err != nil {
+		t.Fatalf("skiff delete -f: %v\n%s", err, out)
+	}
+	containsAll(t, "skiff delete", out, `service.serving.knative.dev "hello" deleted`, `configmap "settings" deleted`)
+	out, err = s.skiff(t, "", "delete", "ksvc", "hello")
+	if err == nil || !strings.Contains(out, "NotFound") {
+		t.Errorf("second delete: err %v, output %q; want NotFound", err, out)
+	}
+}
