@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCLI drives the skiff CLI's apply, get and delete against a server.
@@ -71,4 +72,26 @@ data:
 	if err == nil || !strings.Contains(out, "NotFound") {
 		t.Errorf("second delete: err %v, output %q; want NotFound", err, out)
 	}
+}
+
+// TestTwoNodesShareNATS starts one skiff with its NATS client port open and
+// a second skiff on that NATS (--nats-url), as two nodes of one
+// installation: an object written through one node's API is read through
+// the other's.
+func TestTwoNodesShareNATS(t *testing.T) {
+	natsAddr := freePort(t)
+	a := startServer(t, "--nats-listen", natsAddr)
+	b := startServer(t, "--nats-url", "nats://"+natsAddr)
+	dir := t.TempDir()
+	cm := writeFile(t, dir, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\ndata:\n  from: a\n")
+	if out, err := a.skiff(t, "", "apply", "-f", cm); err != nil {
+		t.Fatalf("apply on node a: %v\n%s", err, out)
+	}
+	checkFor(t, 10*time.Second, func() error {
+		out, err := b.skiff(t, "", "get", "cm", "shared", "-o", "yaml")
+		if err != nil || !strings.Contains(out, "from: a") {
+			return fmt.Errorf("node b: %v %s", err, out)
+		}
+		return nil
+	})
 }
