@@ -40,6 +40,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives request errors.
 	Logger *slog.Logger
+	// Extra are more handlers served behind the same token, by path prefix
+	// (such as "/skiff/v1/images"), for skiff's own endpoints.
+	Extra map[string]http.Handler
 }
 
 // Server is the HTTP API. Build it with New and serve Handler.
@@ -86,6 +89,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/healthz", s.serveReady)
 	mux.HandleFunc("/version", s.serveVersion)
 	mux.Handle("/", s.authenticate(http.HandlerFunc(s.route)))
+	for prefix, h := range s.cfg.Extra {
+		mux.Handle(prefix, s.authenticate(h))
+	}
 	return mux
 }
 

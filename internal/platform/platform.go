@@ -26,7 +26,7 @@ import (
 	"github.com/skiff-sh/skiff/internal/kubeconfig"
 	"github.com/skiff-sh/skiff/internal/natsembed"
 	"github.com/skiff-sh/skiff/internal/reconciler/namespace"
-	"github.com/skiff-sh/skiff/internal/serving/ingress"
+	"github.com/skiff-sh/skiff/internal/reconciler/typed"
 	"github.com/skiff-sh/skiff/internal/store"
 )
 
@@ -119,13 +119,13 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	apiHost, _, _ := net.SplitHostPort(apiLn.Addr().String())
-	serving, err := certs.EnsureServing(filepath.Join(cfg.DataDir, "pki"), []string{apiHost}, time.Now())
+	tlsCerts, err := certs.EnsureServing(filepath.Join(cfg.DataDir, "pki"), []string{apiHost}, time.Now())
 	if err != nil {
 		return err
 	}
 	apiURL := "https://" + clientAddr(apiLn.Addr())
 	if err := kubeconfig.Write(filepath.Join(cfg.DataDir, "kubeconfig"), kubeconfig.Config{
-		Server: apiURL, Token: token, Namespace: "default", CAData: serving.CAPEM,
+		Server: apiURL, Token: token, Namespace: "default", CAData: tlsCerts.CAPEM,
 	}); err != nil {
 		return err
 	}
@@ -144,11 +144,26 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 
+	settingsServing, err := parseServingSettings(settings, portOf(httpLn.Addr()))
+	if err != nil {
+		return err
+	}
+	tc := &typed.Client{Store: st, Config: func() *apis.Config { return apiCfg }, Now: time.Now}
+	sv, err := newServing(cfg.DataDir, tc, settingsServing, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		sv.close(ctx)
+	}()
+
 	servers := []*http.Server{
 		{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, TLSConfig: &tls.Config{
-			Certificates: []tls.Certificate{serving.Certificate}, MinVersion: tls.VersionTLS12,
+			Certificates: []tls.Certificate{tlsCerts.Certificate}, MinVersion: tls.VersionTLS12,
 		}},
-		{Handler: ingress.New(), ReadHeaderTimeout: 10 * time.Second},
+		sv.ingress.NewServer(),
 	}
 	listeners := []net.Listener{tls.NewListener(apiLn, servers[0].TLSConfig), httpLn}
 	errc := make(chan error, len(servers))
@@ -165,9 +180,9 @@ func Run(ctx context.Context, cfg Config) error {
 	// Reconcilers run until ctx ends; they stop before the store closes.
 	ctrlCtx, stopControllers := context.WithCancel(ctx)
 	var ctrlWG sync.WaitGroup
-	for _, c := range []*controller.Controller{
+	for _, c := range append([]*controller.Controller{
 		namespace.NewController(st, log.With("component", "controller")),
-	} {
+	}, sv.controllers...) {
 		ctrlWG.Add(1)
 		go func() {
 			defer ctrlWG.Done()

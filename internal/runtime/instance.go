@@ -256,7 +256,7 @@ func (in *instance) copyOutput(a *attempt) {
 		n, err := a.out.Read(buf)
 		if n > 0 {
 			a.tail.Write(buf[:n])
-			if werr := in.logw.Write(buf[:n]); werr != nil {
+			if _, werr := in.logw.Write(buf[:n]); werr != nil {
 				in.log.Warn("dropping output", logKeyError, werr)
 			}
 		}

@@ -16,8 +16,9 @@ import (
 const logTailLines = 10
 
 // logWriter appends an instance's output to its log file and rotates the
-// file to path+".1" when it would grow past max. A file can exceed max by
-// at most one write (one pipe read, up to 32 KiB).
+// file to path+".1" before it would grow past max. Writes are split at the
+// last line end that fits, so a file exceeds max never and holds a partial
+// line only when a line is longer than max.
 type logWriter struct {
 	path string
 	max  int64
@@ -31,6 +32,9 @@ type logWriter struct {
 // openLog opens (creating it and its directory) the log file at path; an
 // empty path discards the output.
 func openLog(path string, max int64) (*logWriter, error) {
+	if max <= 0 {
+		max = DefaultLogMaxBytes
+	}
 	w := &logWriter{path: path, max: max}
 	if path == "" {
 		return w, nil
@@ -51,26 +55,46 @@ func openLog(path string, max int64) (*logWriter, error) {
 	return w, nil
 }
 
-// Write appends p, rotating first if p would take the file past max. It
-// reports the first error only; output that cannot be written is dropped
-// rather than stalling the program, whose pipe would fill up.
+// Write appends p, rotating as needed. It reports the first error only;
+// output that cannot be written is dropped rather than stalling the
+// program, whose pipe would fill up.
 func (w *logWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	n := len(p)
 	if w.f == nil {
-		return len(p), nil
+		return n, nil
 	}
-	if w.size > 0 && w.size+int64(len(p)) > w.max {
+	for len(p) > 0 {
+		room := w.max - w.size
+		if int64(len(p)) <= room {
+			if err := w.writeLocked(p); err != nil {
+				return n, w.failLocked(err)
+			}
+			break
+		}
+		cut := 0
+		if room > 0 {
+			cut = bytes.LastIndexByte(p[:room], '\n') + 1
+		}
+		if cut == 0 && w.size == 0 {
+			cut = int(room) // one line longer than max: split it
+		}
+		if err := w.writeLocked(p[:cut]); err != nil {
+			return n, w.failLocked(err)
+		}
+		p = p[cut:]
 		if err := w.rotateLocked(); err != nil {
-			return len(p), w.failLocked(err)
+			return n, w.failLocked(err)
 		}
 	}
+	return n, nil
+}
+
+func (w *logWriter) writeLocked(p []byte) error {
 	n, err := w.f.Write(p)
 	w.size += int64(n)
-	if err != nil {
-		return len(p), w.failLocked(err)
-	}
-	return len(p), nil
+	return err
 }
 
 func (w *logWriter) failLocked(err error) error {

@@ -151,12 +151,14 @@ func (p *Process) Start(ctx context.Context, spec InstanceSpec, notify func()) (
 	if serr != nil {
 		p.forget(in)
 		in.logw.Close()
+		defer close(in.done) // for a Close that saw the instance
 		if !serr.permanent {
 			return nil, fmt.Errorf("start %s: %s", spec.ID, serr.message)
 		}
 		in.log.Info("cannot start instance", logKeyReason, serr.reason, logKeyError, serr.message)
+		in.mu.Lock()
 		in.status = InstanceStatus{Phase: PhaseFailed, Reason: serr.reason, Message: serr.message}
-		close(in.done)
+		in.mu.Unlock()
 		return in, nil
 	}
 	go in.run(a)

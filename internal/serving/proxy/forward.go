@@ -32,6 +32,9 @@ func (p *Proxy) Forward(w http.ResponseWriter, r *http.Request, addr string, opt
 			return p.forwardUpgrade(w, r, addr, up, opts)
 		}
 	}
+	if !p.noFastPath && useFastPath(r, opts) {
+		return p.forwardH1(w, r, addr, opts)
+	}
 	var d *deadlines
 	ctx := r.Context()
 	if hasDeadlines(opts) {
@@ -48,7 +51,7 @@ func (p *Proxy) Forward(w http.ResponseWriter, r *http.Request, addr string, opt
 	resp, err := tr.RoundTrip(out)
 	d.started()
 	if err != nil {
-		return p.failure(w, r, d, "round trip", addr, err, isDialError(err), opts)
+		return p.fail(w, r, opRoundTrip, addr, err, d.cause(), isDialError(err), opts)
 	}
 	defer resp.Body.Close()
 	return p.writeResponse(w, resp, d, addr)
@@ -105,12 +108,12 @@ func (p *Proxy) writeResponse(w http.ResponseWriter, resp *http.Response, d *dea
 	if err := p.copyBody(w, resp.Body, flush, d); err != nil {
 		var we writeError
 		if errors.As(err, &we) {
-			return &Error{Op: "copy response", Started: true, Err: we.err}
+			return &Error{Op: opCopyResponse, Started: true, Err: we.err}
 		}
 		if c := d.cause(); c != nil {
 			err = c
 		}
-		p.abort(addr, "copy response", err)
+		p.abort(addr, opCopyResponse, err)
 	}
 
 	for k, vv := range resp.Trailer {

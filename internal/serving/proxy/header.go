@@ -117,17 +117,25 @@ func xForwardedFor(h http.Header, ip string) string {
 	return strings.Join(prior, ", ") + ", " + ip
 }
 
+// stringWriter is what strings.Builder and bufio.Writer have in common, so
+// that the fast path writes header values straight into the connection's
+// buffer and the net/http path builds them as strings, with one code.
+type stringWriter interface {
+	WriteString(string) (int, error)
+	WriteByte(byte) error
+}
+
 // forwarded returns the Forwarded header value to send (RFC 7239): the prior
 // elements, if any, with one for this hop appended.
 func forwarded(h http.Header, ip, host, proto string) string {
 	var b strings.Builder
-	for i, v := range h["Forwarded"] {
-		if i > 0 {
-			b.WriteString(", ")
-		}
+	writeForwarded(&b, h, ip, host, proto)
+	return b.String()
+}
+
+func writeForwarded(b stringWriter, h http.Header, ip, host, proto string) {
+	for _, v := range h["Forwarded"] {
 		b.WriteString(v)
-	}
-	if b.Len() > 0 {
 		b.WriteString(", ")
 	}
 	if ip != "" {
@@ -143,17 +151,16 @@ func forwarded(h http.Header, ip, host, proto string) string {
 	}
 	if host != "" {
 		b.WriteString("host=")
-		writeForwardedValue(&b, host)
+		writeForwardedValue(b, host)
 		b.WriteByte(';')
 	}
 	b.WriteString("proto=")
 	b.WriteString(proto)
-	return b.String()
 }
 
 // writeForwardedValue writes v as an RFC 7230 token when it is one, else as
 // a quoted-string ("host:port" needs quoting because of the colon).
-func writeForwardedValue(b *strings.Builder, v string) {
+func writeForwardedValue(b stringWriter, v string) {
 	token := v != ""
 	for i := 0; i < len(v); i++ {
 		if !isTokenChar(v[i]) {

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -116,11 +117,7 @@ func WriteError(w http.ResponseWriter, err error) {
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(pe.Status)
-	msg := "bad gateway\n"
-	if pe.Status == http.StatusGatewayTimeout {
-		msg = "gateway timeout\n"
-	}
-	_, _ = w.Write([]byte(msg))
+	_, _ = w.Write([]byte(strings.ToLower(http.StatusText(pe.Status)) + "\n"))
 }
 
 // Log keys.
@@ -137,8 +134,11 @@ type Proxy struct {
 	logger *slog.Logger
 	h1     *http.Transport // HTTP/1.1 keep-alive pool
 	h2c    *http.Transport // HTTP/2 cleartext (prior knowledge)
+	pool   *h1Pool         // the fast path's HTTP/1.1 connections
 	dialer *net.Dialer
 	bufs   sync.Pool // *[]byte of bufSize
+
+	noFastPath bool // tests: everything through net/http
 }
 
 const (
@@ -159,6 +159,7 @@ func New(logger *slog.Logger) *Proxy {
 	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
 	p := &Proxy{logger: logger, dialer: d}
 	p.bufs.New = func() any { b := make([]byte, bufSize); return &b }
+	p.pool = newH1Pool(d, maxIdlePerHost, idleConnTTL)
 	p.h1 = &http.Transport{
 		Proxy:               nil, // never an environment proxy for loopback
 		DialContext:         d.DialContext,
@@ -188,8 +189,10 @@ func New(logger *slog.Logger) *Proxy {
 	return p
 }
 
-// Close closes the idle connections of the pools. Requests in flight go on.
+// Close closes the idle connections of the pools and stops their upkeep.
+// Requests in flight go on; their connections close when they end.
 func (p *Proxy) Close() {
+	p.pool.closeIdle(true)
 	p.h1.CloseIdleConnections()
 	p.h2c.CloseIdleConnections()
 }
@@ -268,15 +271,29 @@ func hasDeadlines(o Options) bool {
 	return o.ResponseStartTimeout > 0 || o.IdleTimeout > 0 || o.Timeout > 0
 }
 
-// failure builds the *Error for a failure before the response started and,
-// unless told not to, answers the client.
-func (p *Proxy) failure(w http.ResponseWriter, r *http.Request, d *deadlines, op, backend string, err error, dial bool, o Options) error {
+// Steps of a forward, as Error.Op names them.
+const (
+	opDial         = "dial"
+	opReadBody     = "read request body"
+	opWriteRequest = "write request"
+	opReadResponse = "read response"
+	opRoundTrip    = "round trip"
+	opCopyResponse = "copy response"
+	opUpgrade      = "upgrade"
+)
+
+// fail builds the *Error for a failure before the response started and,
+// unless told not to, answers the client. timeout is the limit that ran out,
+// if one did.
+func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, op, backend string, err, timeout error, dial bool, o Options) error {
 	e := &Error{Op: op, Err: err, Status: http.StatusBadGateway, dial: dial}
-	switch c := d.cause(); {
-	case c != nil:
-		e.Status, e.Err, e.dial = http.StatusGatewayTimeout, c, false
+	switch {
 	case r.Context().Err() != nil:
 		e.Status, e.Err, e.dial = StatusClientClosedRequest, ErrClientGone, false
+	case timeout != nil:
+		e.Status, e.Err, e.dial = http.StatusGatewayTimeout, timeout, false
+	case op == opReadBody:
+		e.Status = http.StatusBadRequest
 	}
 	p.logger.Debug("forward failed", logKeyBackend, backend, logKeyOp, op, logKeyErr, e.Err)
 	if !o.NoErrorResponse {

@@ -16,7 +16,7 @@ import (
 // ("websocket"), or "".
 func upgradeType(h http.Header) string {
 	up := h["Upgrade"]
-	if len(up) == 0 || !hasToken(h["Connection"], "upgrade") {
+	if len(up) == 0 || !hasToken(h["Connection"], opUpgrade) {
 		return ""
 	}
 	return up[0]
@@ -55,7 +55,7 @@ func (p *Proxy) forwardUpgrade(w http.ResponseWriter, r *http.Request, addr, up 
 	}
 	backend, err := p.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return p.failure(w, r, d, "dial", addr, err, true, opts)
+		return p.fail(w, r, opDial, addr, err, d.cause(), true, opts)
 	}
 	// Until the switch, the request's context governs the connection.
 	stop := context.AfterFunc(ctx, func() { _ = backend.SetDeadline(aLongTimeAgo) })
@@ -69,30 +69,30 @@ func (p *Proxy) forwardUpgrade(w http.ResponseWriter, r *http.Request, addr, up 
 
 	out := outRequest(ctx, r, addr, up)
 	if err := out.Write(backend); err != nil {
-		return p.failure(w, r, d, "upgrade", addr, err, false, opts)
+		return p.fail(w, r, opUpgrade, addr, err, d.cause(), false, opts)
 	}
 	br := bufio.NewReaderSize(backend, 4<<10)
 	resp, err := http.ReadResponse(br, out)
 	d.started()
 	if err != nil {
-		return p.failure(w, r, d, "upgrade", addr, err, false, opts)
+		return p.fail(w, r, opUpgrade, addr, err, d.cause(), false, opts)
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		defer resp.Body.Close()
 		return p.writeResponse(w, resp, d, addr)
 	}
 	if !stop() {
-		return p.failure(w, r, d, "upgrade", addr, context.Cause(ctx), false, opts)
+		return p.fail(w, r, opUpgrade, addr, context.Cause(ctx), d.cause(), false, opts)
 	}
 	_ = backend.SetDeadline(time.Time{})
 	if got := upgradeType(resp.Header); !strings.EqualFold(got, up) {
-		return p.failure(w, r, d, "upgrade", addr,
-			fmt.Errorf("backend switched to %q, asked %q", got, up), false, opts)
+		return p.fail(w, r, opUpgrade, addr,
+			fmt.Errorf("backend switched to %q, asked %q", got, up), nil, false, opts)
 	}
 
 	client, cbrw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		return p.failure(w, r, d, "upgrade", addr, fmt.Errorf("hijack: %w", err), false, opts)
+		return p.fail(w, r, opUpgrade, addr, fmt.Errorf("hijack: %w", err), d.cause(), false, opts)
 	}
 	closeBackend = false
 	defer client.Close()
@@ -107,7 +107,7 @@ func (p *Proxy) forwardUpgrade(w http.ResponseWriter, r *http.Request, addr, up 
 	_ = h.Write(cbrw)
 	_, _ = cbrw.WriteString("\r\n")
 	if err := cbrw.Flush(); err != nil {
-		return &Error{Op: "upgrade", Started: true, Err: err}
+		return &Error{Op: opUpgrade, Started: true, Err: err}
 	}
 
 	errc := make(chan error, 1)
@@ -120,7 +120,7 @@ func (p *Proxy) forwardUpgrade(w http.ResponseWriter, r *http.Request, addr, up 
 		err = err2
 	}
 	if err != nil && !errors.Is(err, net.ErrClosed) {
-		return &Error{Op: "upgrade", Started: true, Err: err}
+		return &Error{Op: opUpgrade, Started: true, Err: err}
 	}
 	return nil
 }
@@ -143,5 +143,5 @@ func splice(dst, src net.Conn, br *bufio.Reader) error {
 // request never reached the backend.
 func isDialError(err error) bool {
 	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
+	return errors.As(err, &op) && op.Op == opDial
 }
