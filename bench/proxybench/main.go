@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -43,6 +44,8 @@ type config struct {
 	targets      string
 	skiffTimeout bool
 	skiffH2C     bool
+	load         string
+	loadProcs    int
 }
 
 func run(args []string, stdout io.Writer) error {
@@ -61,6 +64,8 @@ func run(args []string, stdout io.Writer) error {
 	fs.StringVar(&c.targets, "targets", "direct,nginx,skiff,revproxy", "targets to measure, in order")
 	fs.BoolVar(&c.skiffTimeout, "skiff-timeouts", true, "skiff forwards with Knative's default timeouts (300 s)")
 	fs.BoolVar(&c.skiffH2C, "skiff-h2c", true, "skiff's server wraps its handler in h2c.NewHandler, as the ingress does")
+	fs.StringVar(&c.load, "load", "go", "closed-loop load generator: go (built in) or wrk (Debian's wrk, one thread)")
+	fs.IntVar(&c.loadProcs, "load-procs", 1, "GOMAXPROCS of the built-in load generator")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -220,6 +225,7 @@ type result struct {
 	backendCPU time.Duration // the backend, per request
 	loadCPU    time.Duration // the load generator, per request
 	failed     int64
+	others     float64 // cores busy with other work meanwhile
 	p50, p99   time.Duration
 	p999       time.Duration
 }
@@ -272,8 +278,8 @@ func bench(ctx context.Context, c config, stdout io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", t, err)
 			}
-			fmt.Fprintf(os.Stderr, "round %d %-8s %8.0f req/s  cpu %6.1f us/req  p50 %v p99 %v  failed %d\n",
-				round+1, t, res.rps, us(res.cpuPerReq), res.p50, res.p99, res.failed)
+			fmt.Fprintf(os.Stderr, "round %d %-8s %8.0f req/s  cpu %6.1f us/req  load gen %6.1f us/req  p50 %v p99 %v  failed %d  other load %.2f cores\n",
+				round+1, t, res.rps, us(res.cpuPerReq), us(res.loadCPU), res.p50, res.p99, res.failed, res.others)
 			all[t] = append(all[t], res)
 		}
 	}
@@ -283,17 +289,40 @@ func bench(ctx context.Context, c config, stdout io.Writer) error {
 
 func measure(ctx context.Context, c config, ch, backend *child, name string, req []byte) (result, error) {
 	var r result
-	if _, _, err := closedLoop(ctx, ch.addr, req, c.conns, c.warmup); err != nil {
+	prev := runtime.GOMAXPROCS(c.loadProcs)
+	_, _, err := closedLoop(ctx, ch.addr, req, c.conns, c.warmup)
+	runtime.GOMAXPROCS(prev)
+	if err != nil {
 		return r, fmt.Errorf("warm-up: %w", err)
 	}
-	p0, b0, l0 := procCPU(ch.pid), procCPU(backend.pid), procCPU(os.Getpid())
-	t0 := time.Now()
-	ok, failed, err := closedLoop(ctx, ch.addr, req, c.conns, c.duration)
-	el := time.Since(t0)
-	p1, b1, l1 := procCPU(ch.pid), procCPU(backend.pid), procCPU(os.Getpid())
+	var ok, failed int64
+	var p0, b0, l0, p1, b1, l1 time.Duration
+	var el time.Duration
+	s0 := systemBusy()
+	if c.load == "wrk" {
+		var w wrkResult
+		w, err = runWrk(ctx, ch.addr, c, func() { p0, b0 = procCPU(ch.pid), procCPU(backend.pid) },
+			func() { p1, b1 = procCPU(ch.pid), procCPU(backend.pid) })
+		ok, failed, el = w.ok, w.failed, w.elapsed
+		l0, l1 = 0, w.cpu
+	} else {
+		prev := runtime.GOMAXPROCS(c.loadProcs)
+		p0, b0, l0 = procCPU(ch.pid), procCPU(backend.pid), procCPU(os.Getpid())
+		t0 := time.Now()
+		ok, failed, err = closedLoop(ctx, ch.addr, req, c.conns, c.duration)
+		el = time.Since(t0)
+		p1, b1, l1 = procCPU(ch.pid), procCPU(backend.pid), procCPU(os.Getpid())
+		runtime.GOMAXPROCS(prev)
+	}
+	s1 := systemBusy()
 	if ok == 0 {
 		return r, fmt.Errorf("no request succeeded: %v", err)
 	}
+	ours := (p1 - p0) + (l1 - l0)
+	if name != "direct" {
+		ours += b1 - b0
+	}
+	r.others = max(0, float64(s1-s0-ours)/float64(el))
 	r.failed = failed
 	r.rps = float64(ok) / el.Seconds()
 	if name != "direct" {
@@ -352,10 +381,10 @@ func report(w io.Writer, c config, targets []string, all map[string][]result) {
 	for _, t := range targets {
 		med[t] = median(all[t])
 	}
-	fmt.Fprintf(w, "Closed loop: %d keep-alive connections for %v; open loop: %d req/s for %v; %d round(s), median shown; nginx worker_processes %s; %d cores shared by load generator, proxy and backend.\n\n",
-		c.conns, c.duration, c.rate, c.latDuration, c.rounds, c.nginxWorkers, numCPU())
-	fmt.Fprintln(w, "| target | req/s | vs nginx | proxy CPU µs/req | backend CPU µs/req | p50 | p99 | p99.9 | added p50 | added p99 | failed |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintf(w, "Closed loop (%s): %d keep-alive connections for %v; open loop: %d req/s for %v; %d round(s), median shown; nginx worker_processes %s; %d cores shared by load generator, proxy and backend.\n\n",
+		c.load, c.conns, c.duration, c.rate, c.latDuration, c.rounds, c.nginxWorkers, numCPU())
+	fmt.Fprintln(w, "| target | req/s | vs nginx | proxy CPU µs/req | backend CPU µs/req | load gen CPU µs/req | p50 | p99 | p99.9 | added p50 | added p99 | failed | other load (cores) |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	direct, hasDirect := med["direct"]
 	ng, hasNginx := med["nginx"]
 	for _, t := range targets {
@@ -372,8 +401,8 @@ func report(w io.Writer, c config, targets []string, all map[string][]result) {
 		if t != "direct" {
 			cpu = fmt.Sprintf("%.1f", us(r.cpuPerReq))
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %s | %s | %.1f | %.0f µs | %.0f µs | %.0f µs | %s | %s | %d |\n",
-			t, r.rps, vs, cpu, us(r.backendCPU), us(r.p50), us(r.p99), us(r.p999), added50, added99, r.failed)
+		fmt.Fprintf(w, "| %s | %.0f | %s | %s | %.1f | %.1f | %.0f µs | %.0f µs | %.0f µs | %s | %s | %d | %.2f |\n",
+			t, r.rps, vs, cpu, us(r.backendCPU), us(r.loadCPU), us(r.p50), us(r.p99), us(r.p999), added50, added99, r.failed, r.others)
 	}
 	sk, hasSkiff := med["skiff"]
 	if !hasSkiff {

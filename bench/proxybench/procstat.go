@@ -61,3 +61,24 @@ func children(pid int) []int {
 }
 
 func numCPU() int { return runtime.NumCPU() }
+
+// systemBusy returns the CPU time all processes spent, from /proc/stat
+// (user, nice, system, irq, softirq, steal), to tell how much of the machine
+// something other than the benchmark took during a run.
+func systemBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	var ticks int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} {
+		v, _ := strconv.ParseInt(f[i], 10, 64)
+		ticks += v
+	}
+	return time.Duration(ticks) * clockTick
+}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -57,7 +59,9 @@ func serveRole(role, backend string, knativeTimeouts, wrapH2C bool) error {
 		if err != nil {
 			return err
 		}
-		h = httputil.NewSingleHostReverseProxy(u)
+		rp := httputil.NewSingleHostReverseProxy(u)
+		rp.ErrorLog = log.New(io.Discard, "", 0) // a load generator's hang-ups are not news
+		h = rp
 	default:
 		return fmt.Errorf("unknown role %q", role)
 	}

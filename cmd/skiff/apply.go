@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/skiff-sh/skiff/internal/client"
@@ -29,9 +30,16 @@ func newApplyCmd(s streams, cf *clientFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			wd, err := os.Getwd()
+			if err != nil {
+				return err
+			}
+			// ko:// images are built in the Go module of the current
+			// directory, as ko builds them.
+			pub := newKoPublisher(c, wd, s.err)
 			var failed []string
 			for _, m := range ms {
-				res, err := applyOne(cmd, c, ns, m)
+				res, err := applyOne(cmd, c, ns, m, pub)
 				if err != nil {
 					fmt.Fprintf(s.err, "error: %s: %v\n", m.Source, err)
 					failed = append(failed, m.Source)
@@ -50,11 +58,15 @@ func newApplyCmd(s streams, cf *clientFlags) *cobra.Command {
 }
 
 // applyOne creates or three-way patches one object and says which, in
-// kubectl's words.
-func applyOne(cmd *cobra.Command, c *client.Client, defaultNS string, m client.Manifest) (string, error) {
+// kubectl's words. Its ko:// images are built and published first, and
+// applied as the stored images they become.
+func applyOne(cmd *cobra.Command, c *client.Client, defaultNS string, m client.Manifest, pub *koPublisher) (string, error) {
 	ctx := cmd.Context()
 	k, err := c.KindFor(m.APIVersion, m.Kind)
 	if err != nil {
+		return "", err
+	}
+	if m.JSON, err = resolveKoImages(ctx, m.JSON, pub.publish); err != nil {
 		return "", err
 	}
 	ns := m.Namespace

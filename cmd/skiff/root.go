@@ -40,6 +40,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		newApplyCmd(s, &cf),
 		newGetCmd(s, &cf),
 		newDeleteCmd(s, &cf),
+		newLogsCmd(s, &cf),
 		newVersionCmd(s),
 	)
 	return root.ExecuteContext(ctx)

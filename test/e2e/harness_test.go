@@ -79,7 +79,13 @@ func startServer(t *testing.T, extra ...string) *server {
 	t.Helper()
 	s := &server{t: t, bin: skiffBinary(t), dataDir: t.TempDir(), apiAddr: freePort(t), httpAddr: freePort(t), extra: extra}
 	s.start()
-	t.Cleanup(s.stop)
+	t.Cleanup(func() {
+		if t.Failed() && s.logs != nil {
+			lines := strings.Split(s.logs.String(), "\n")
+			t.Logf("last lines of skiff's log:\n%s", strings.Join(lines[max(0, len(lines)-60):], "\n"))
+		}
+		s.stop()
+	})
 	return s
 }
 

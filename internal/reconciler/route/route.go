@@ -141,8 +141,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
 	var requeue time.Duration
 	if ok {
 		route.Status.MarkTrafficAssigned(now)
-		targets, requeue = r.rollout(route, targets, now)
-		if err := r.program(ctx, route, targets, now); err != nil {
+		var rolling bool
+		targets, requeue, rolling = r.rollout(route, targets, now)
+		if err := r.program(ctx, route, targets, rolling, now); err != nil {
 			return err
 		}
 		if err := r.labelRevisions(ctx, route, targets, now); err != nil {
@@ -225,7 +226,7 @@ func (r *Reconciler) rolloutDurationOf(route *servingv1.Route) time.Duration {
 // rollout splits a latestRevision target between the revision it served
 // and the new latest one while a gradual rollout runs: 1% first, then
 // equal steps until the rollout duration has passed.
-func (r *Reconciler) rollout(route *servingv1.Route, targets []resolved, now time.Time) ([]resolved, time.Duration) {
+func (r *Reconciler) rollout(route *servingv1.Route, targets []resolved, now time.Time) ([]resolved, time.Duration, bool) {
 	d := r.rolloutDurationOf(route)
 	var state *rollout
 	if s := route.Status.Annotations[rolloutStateAnnotation]; s != "" {
@@ -250,7 +251,7 @@ func (r *Reconciler) rollout(route *servingv1.Route, targets []resolved, now tim
 	}
 	if d <= 0 {
 		setState(nil)
-		return targets, 0
+		return targets, 0, false
 	}
 	var out []resolved
 	var requeue time.Duration
@@ -305,15 +306,14 @@ func (r *Reconciler) rollout(route *servingv1.Route, targets []resolved, now tim
 	}
 	if active {
 		setState(state)
-		route.Status.MarkIngressRolloutInProgress(now)
 	} else {
 		setState(nil)
 	}
-	return out, requeue
+	return out, requeue, active
 }
 
 // program builds the ingress route and the status traffic and URLs.
-func (r *Reconciler) program(ctx context.Context, route *servingv1.Route, targets []resolved, now time.Time) error {
+func (r *Reconciler) program(ctx context.Context, route *servingv1.Route, targets []resolved, rolling bool, now time.Time) error {
 	clusterLocal := route.Labels[servingv1.VisibilityLabelKey] == servingv1.VisibilityClusterLocal
 	ir := ingress.Route{Key: route.Namespace + "/" + route.Name, TagHosts: map[string]ingress.Target{}}
 	if old := route.Status.Address; old != nil && old.URL != nil {
@@ -384,7 +384,9 @@ func (r *Reconciler) program(ctx context.Context, route *servingv1.Route, target
 		route.Status.URL, _ = apis.ParseURL(r.network.URL(host))
 	}
 	route.Status.Traffic = traffic
-	if c := route.Status.GetCondition(servingv1.RouteConditionIngressReady); c == nil || c.Reason != "RolloutInProgress" {
+	if rolling {
+		route.Status.MarkIngressRolloutInProgress(now)
+	} else {
 		route.Status.MarkIngressReady(now)
 	}
 	route.Status.MarkTLSNotEnabled(servingv1.AutoTLSNotEnabledMessage, now)

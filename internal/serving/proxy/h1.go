@@ -235,7 +235,6 @@ func (x *exchange) run(body []byte, stream bool, o Options) (retry bool, err err
 	}
 
 	var h respHead
-	c.rd.waitFirst = true // the answer cannot be there yet: skip a read that would find nothing
 	anyBytes, err := h.read(c.br, r.Method == http.MethodHead)
 	if err != nil {
 		if canRetry(err, anyBytes) {

@@ -3,11 +3,8 @@ package proxy
 import (
 	"bufio"
 	"context"
-	"io"
 	"net"
-	"os"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -15,7 +12,6 @@ import (
 // one request at a time: the pool, or the Forward call that took it.
 type h1Conn struct {
 	nc        net.Conn
-	rd        *connReader // under br
 	br        *bufio.Reader
 	bw        *bufio.Writer
 	reused    bool      // served a request before this one
@@ -104,87 +100,11 @@ func (p *h1Pool) dial(ctx context.Context, addr string) (*h1Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	rd := newConnReader(nc)
 	return &h1Conn{
 		nc: nc,
-		rd: rd,
-		br: bufio.NewReaderSize(rd, connReadBuf),
+		br: bufio.NewReaderSize(nc, connReadBuf),
 		bw: bufio.NewWriterSize(nc, connWriteBuf),
 	}, nil
-}
-
-// connReader reads from a backend connection. Right after a request is
-// written, the response cannot have arrived yet, and a plain read would cost
-// a read syscall that finds nothing (EAGAIN) before the goroutine parks in
-// the poller. With waitFirst set, the next read parks first and reads once
-// the poller says the socket is readable: one syscall fewer per request.
-// This is safe only where no unread data can be waiting without a readiness
-// event still to come, which is the case for the first read of a response
-// on a connection whose previous exchange ended cleanly.
-type connReader struct {
-	nc        net.Conn
-	rc        syscall.RawConn // nil when nc has none: plain reads
-	waitFirst bool
-
-	// The callback's state, kept here so that a read allocates nothing.
-	p      []byte
-	n      int
-	err    error
-	polled bool
-	readFn func(fd uintptr) bool
-}
-
-func newConnReader(nc net.Conn) *connReader {
-	r := &connReader{nc: nc}
-	if sc, ok := nc.(syscall.Conn); ok {
-		if rc, err := sc.SyscallConn(); err == nil {
-			r.rc = rc
-		}
-	}
-	r.readFn = r.read
-	return r
-}
-
-func (r *connReader) Read(p []byte) (int, error) {
-	if !r.waitFirst || r.rc == nil || len(p) == 0 {
-		return r.nc.Read(p)
-	}
-	r.waitFirst = false
-	r.p, r.n, r.err, r.polled = p, 0, nil, false
-	err := r.rc.Read(r.readFn)
-	r.p = nil
-	switch {
-	case err != nil:
-		return 0, err
-	case r.err != nil:
-		return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", r.err)}
-	case r.n == 0:
-		return 0, io.EOF
-	}
-	return r.n, nil
-}
-
-// read is the RawConn callback: false the first time, to wait for the
-// poller; then one read(2), and false again if it found nothing after all.
-func (r *connReader) read(fd uintptr) bool {
-	if !r.polled {
-		r.polled = true
-		return false
-	}
-	for {
-		n, err := syscall.Read(int(fd), r.p)
-		switch err {
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			return false
-		case nil:
-			r.n = n
-		default:
-			r.err = err
-		}
-		return true
-	}
 }
 
 // put returns c, whose last exchange ended cleanly, to the pool.
