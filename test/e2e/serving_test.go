@@ -274,6 +274,8 @@ func TestServing(t *testing.T) {
 	t.Run("grpc over h2c", func(t *testing.T) { testGRPC(t, s, app) })
 	t.Run("killed instance restarts", func(t *testing.T) { testKilledInstance(t, s, app) })
 	t.Run("bad executables", func(t *testing.T) { testBadExecutables(t, s) })
+	t.Run("limits and timeouts", func(t *testing.T) { testLimits(t, s, app) })
+	t.Run("host conflict", func(t *testing.T) { testHostConflict(t, s, app) })
 }
 
 func portOfAddr(addr string) string {
@@ -504,5 +506,88 @@ func testBadExecutables(t *testing.T, s *server) {
 	// Everything else still serves.
 	if code, _, _ := s.ingressGet("hello.default.localhost", "/"); code != 200 {
 		t.Errorf("hello after the bad services = %d", code)
+	}
+}
+
+func testLimits(t *testing.T, s *server, app string) {
+	s.apply(t, `apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: limited
+spec:
+  template:
+    spec:
+      containerConcurrency: 1
+      timeoutSeconds: 2
+      containers:
+        - image: `+app+`
+`)
+	s.waitKsvcReady(t, "limited")
+	host := "limited.default.localhost"
+	// Five at once against a limit of one: all succeed, one at a time.
+	var wg sync.WaitGroup
+	errs := make(chan string, 5)
+	start := time.Now()
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code, body, err := s.ingressGet(host, "/sleep?d=200ms"); err != nil || code != 200 {
+				errs <- fmt.Sprintf("%d %v %q", code, err, body)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("request under containerConcurrency 1 failed: %s", e)
+	}
+	if el := time.Since(start); el < time.Second {
+		t.Errorf("five 200ms requests took %v under containerConcurrency 1; want >= 1s (serialized)", el)
+	}
+	if _, body, _ := s.ingressGet(host, "/peak"); strings.TrimSpace(body) != "1" {
+		t.Errorf("the instance saw %q requests at once, want 1", body)
+	}
+	// timeoutSeconds: 2 against a 4 s response.
+	if code, _, _ := s.ingressGet(host, "/sleep?d=4s"); code != http.StatusGatewayTimeout {
+		t.Errorf("a request past timeoutSeconds = %d, want 504", code)
+	}
+	// Huge headers get 431; skiff keeps serving.
+	req, _ := http.NewRequest("GET", "http://"+s.httpAddr+"/", nil)
+	req.Host = host
+	req.Header.Set("X-Big", strings.Repeat("a", 100<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("100 KiB header = %d, want 431", resp.StatusCode)
+	}
+	// A client that hangs up mid-request does not disturb the next one.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	hreq, _ := http.NewRequestWithContext(ctx, "GET", "http://"+s.httpAddr+"/sleep?d=1s", nil)
+	hreq.Host = host
+	_, _ = http.DefaultClient.Do(hreq)
+	cancel()
+	if code, _, err := s.ingressGet(host, "/"); code != 200 {
+		t.Errorf("after a client hung up: %d %v", code, err)
+	}
+}
+
+// testHostConflict: a service whose host is already a tag host of another
+// route cannot take it; its route says why and the first keeps serving.
+func testHostConflict(t *testing.T, s *server, app string) {
+	// hello has the tag "candidate": candidate-hello.default.localhost.
+	s.apply(t, serviceYAML("candidate-hello", app, "thief", ""))
+	checkFor(t, 30*time.Second, func() error {
+		code, body := s.api(t, "GET", "/apis/serving.knative.dev/v1/namespaces/default/routes/candidate-hello", "", "")
+		if code != 200 || !strings.Contains(string(body), "already claimed") {
+			return fmt.Errorf("route: %d %s", code, body)
+		}
+		return nil
+	})
+	if _, body, _ := s.ingressGet("candidate-hello.default.localhost", "/"); !strings.HasPrefix(body, "hello-00002") {
+		t.Errorf("the tag host now answers %q; want hello-00002 still", body)
 	}
 }

@@ -1,7 +1,8 @@
 // Command app is the test workload of the serving end-to-end tests. With
 // MODE=grpc it serves the gRPC health service over h2c on $PORT; otherwise
 // it serves HTTP: / answers with the revision and $TARGET, /ws echoes
-// WebSocket messages, /stream streams ten flushed lines, /sleep?d=1s waits.
+// WebSocket messages, /stream streams ten flushed lines, /sleep?d=1s waits, /peak reports the most
+// /sleep requests seen at once.
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/websocket"
@@ -51,10 +53,22 @@ func main() {
 			time.Sleep(50 * time.Millisecond)
 		}
 	})
+	var inflight, peak atomic.Int64
 	mux.HandleFunc("/sleep", func(w http.ResponseWriter, r *http.Request) {
+		n := inflight.Add(1)
+		defer inflight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
 		d, _ := time.ParseDuration(r.URL.Query().Get("d"))
 		time.Sleep(d)
 		fmt.Fprintln(w, "slept", d)
+	})
+	mux.HandleFunc("/peak", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, peak.Load())
 	})
 	log.Printf("listening on :%s", port)
 	log.Fatal(http.ListenAndServe(":"+port, mux))
