@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"context"
 	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
 	"net/http"
 	"os"
 	"os/exec"
@@ -79,4 +83,53 @@ func percentile(d []time.Duration, p float64) time.Duration {
 		}
 	}
 	return s[min(len(s)-1, int(float64(len(s))*p))]
+}
+
+// BenchmarkApplyToReady measures `kubectl apply -f` of a Service running an
+// already built examples/hello until the API reports it Ready (budget:
+// <= 1 s), on one server, a new Service per iteration.
+func BenchmarkApplyToReady(b *testing.B) {
+	if _, err := exec.LookPath("kubectl"); err != nil {
+		b.Skip("kubectl is not installed")
+	}
+	s := &server{t: b, bin: skiffBinary(b), dataDir: b.TempDir(), apiAddr: freePort(b), httpAddr: freePort(b)}
+	s.start()
+	defer s.stop()
+	hello := filepath.Join(b.TempDir(), "hello")
+	out, err := exec.Command("go", "build", "-o", hello, "../../examples/hello").CombinedOutput()
+	if err != nil {
+		b.Fatalf("build hello: %v\n%s", err, out)
+	}
+	dir := b.TempDir()
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		name := fmt.Sprintf("bench-%d", i)
+		p := filepath.Join(dir, name+".yaml")
+		_ = os.WriteFile(p, []byte(fmt.Sprintf(helloYAML, "x")), 0o600)
+		manifest, _ := os.ReadFile(p)
+		_ = os.WriteFile(p, []byte(strings.Replace(strings.Replace(string(manifest), "name: hello", "name: "+name, 1), "/usr/bin/true", hello, 1)), 0o600)
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if out, err := s.run(ctx, "", "kubectl", "apply", "-f", p); err != nil {
+			b.Fatalf("kubectl apply: %v\n%s", err, out)
+		}
+		cancel()
+		for {
+			code, body := s.api(b, "GET", "/apis/serving.knative.dev/v1/namespaces/default/services/"+name, "", "")
+			var st ksvcStatus
+			_ = json.Unmarshal(body, &st)
+			if code == 200 && st.ready() {
+				break
+			}
+			if time.Since(start) > 30*time.Second {
+				b.Fatalf("%s not ready after 30s: %s", name, body)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(percentile(lat, 0.5).Milliseconds()), "p50-ms")
+	b.ReportMetric(float64(percentile(lat, 0.99).Milliseconds()), "max-ms")
 }

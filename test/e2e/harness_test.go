@@ -64,7 +64,7 @@ func freePort(t testing.TB) string {
 
 // server is one running `skiff server`.
 type server struct {
-	t        *testing.T
+	t        testing.TB
 	bin      string
 	dataDir  string
 	apiAddr  string
@@ -199,7 +199,7 @@ func checkFor(t *testing.T, timeout time.Duration, f func() error) {
 }
 
 // api calls the API as an authenticated client, trusting the data dir's CA.
-func (s *server) api(t *testing.T, method, path, contentType, body string) (int, []byte) {
+func (s *server) api(t testing.TB, method, path, contentType, body string) (int, []byte) {
 	t.Helper()
 	ca, err := os.ReadFile(filepath.Join(s.dataDir, "pki", "ca.crt"))
 	if err != nil {
