@@ -64,13 +64,19 @@ func run(args []string, stdout io.Writer) error {
 	fs.StringVar(&c.targets, "targets", "direct,nginx,skiff,revproxy", "targets to measure, in order")
 	fs.BoolVar(&c.skiffTimeout, "skiff-timeouts", true, "skiff forwards with Knative's default timeouts (300 s)")
 	fs.BoolVar(&c.skiffH2C, "skiff-h2c", true, "skiff's server wraps its handler in h2c.NewHandler, as the ingress does")
-	fs.StringVar(&c.load, "load", "go", "closed-loop load generator: go (built in) or wrk (Debian's wrk, one thread)")
+	fs.StringVar(&c.load, "load", "auto", "closed-loop load generator: go (built in), wrk (Debian's wrk, one thread), or auto: wrk when installed")
 	fs.IntVar(&c.loadProcs, "load-procs", 1, "GOMAXPROCS of the built-in load generator")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *role != "" {
 		return serveRole(*role, *backendAddr, c.skiffTimeout, c.skiffH2C)
+	}
+	if c.load == "auto" {
+		c.load = "go"
+		if _, err := exec.LookPath("wrk"); err == nil {
+			c.load = "wrk"
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

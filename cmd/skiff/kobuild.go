@@ -51,6 +51,9 @@ func newKoPublisher(c *client.Client, dir string, progress io.Writer) *koPublish
 			}
 			defer f.Close()
 			body, err := c.Upload(ctx, images.UploadPath, f)
+			if client.IsNotFound(err) {
+				return "", fmt.Errorf("upload: the server has no image store at %s (is it an older skiff?): %w", images.UploadPath, err)
+			}
 			if err != nil {
 				return "", fmt.Errorf("upload: %w", err)
 			}

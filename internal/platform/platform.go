@@ -27,6 +27,8 @@ import (
 	"github.com/skiff-sh/skiff/internal/natsembed"
 	"github.com/skiff-sh/skiff/internal/reconciler/namespace"
 	"github.com/skiff-sh/skiff/internal/reconciler/typed"
+	"github.com/skiff-sh/skiff/internal/runtime/images"
+	"github.com/skiff-sh/skiff/internal/serving/logs"
 	"github.com/skiff-sh/skiff/internal/store"
 )
 
@@ -114,6 +116,11 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 
+	imgStore, err := images.New(ctx, nc.JetStream(), filepath.Join(cfg.DataDir, "images"), log.With("component", "images"))
+	if err != nil {
+		return err
+	}
+
 	token, err := kubeconfig.EnsureToken(filepath.Join(cfg.DataDir, "token"))
 	if err != nil {
 		return err
@@ -139,6 +146,10 @@ func Run(ctx context.Context, cfg Config) error {
 		APIConfig: func() *apis.Config { return apiCfg },
 		Ready:     ready.Load,
 		Logger:    log.With("component", "apiserver"),
+		Extra: map[string]http.Handler{
+			images.UploadPath: imgStore.Handler(),
+			logs.PathPrefix:   logs.New(filepath.Join(cfg.DataDir, "logs"), log.With("component", "logs")),
+		},
 	})
 	if err != nil {
 		return err
@@ -149,7 +160,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	tc := &typed.Client{Store: st, Config: func() *apis.Config { return apiCfg }, Now: time.Now}
-	sv, err := newServing(cfg.DataDir, tc, settingsServing, log)
+	sv, err := newServing(cfg.DataDir, tc, settingsServing, imgStore, log)
 	if err != nil {
 		return err
 	}

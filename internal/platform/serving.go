@@ -111,7 +111,7 @@ func parseSeconds(v string) (time.Duration, error) {
 	return time.ParseDuration(v)
 }
 
-func newServing(dataDir string, c *typed.Client, settings servingSettings, log *slog.Logger) (*serving, error) {
+func newServing(dataDir string, c *typed.Client, settings servingSettings, stored revision.ImageResolver, log *slog.Logger) (*serving, error) {
 	rt, err := runtime.NewProcess(runtime.ProcessOptions{
 		StateDir: filepath.Join(dataDir, "runtime"), Logger: log.With("component", "runtime"),
 		RestartBackoff: time.Second,
@@ -132,7 +132,7 @@ func newServing(dataDir string, c *typed.Client, settings servingSettings, log *
 	})
 	s.ingress = ingress.New(s.pool, s.proxy, log.With("component", "ingress"))
 	ctrlLog := log.With("component", "controller")
-	revCtrl = revision.NewController(c, s.pool, revision.LocalImages{}, ctrlLog)
+	revCtrl = revision.NewController(c, s.pool, revision.LocalImages{Stored: stored}, ctrlLog)
 	s.controllers = []*controller.Controller{
 		service.NewController(c, ctrlLog),
 		configuration.NewController(c, settings.gc, ctrlLog),

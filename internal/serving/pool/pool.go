@@ -78,8 +78,8 @@ type Manager struct {
 	opts Options
 	log  *slog.Logger
 
-	mu    sync.Mutex // guards pools and closed
-	pools map[RevisionKey]*Pool
+	mu     sync.Mutex // guards pools and closed
+	pools  map[RevisionKey]*Pool
 	closed bool
 
 	wg sync.WaitGroup // drains and stops in flight
