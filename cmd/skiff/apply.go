@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,42 +27,47 @@ func newApplyCmd(s streams, cf *clientFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ms, err := client.ReadManifests(file, s.in)
-			if err != nil {
-				return err
-			}
-			wd, err := os.Getwd()
-			if err != nil {
-				return err
-			}
-			// ko:// images are built in the Go module of the current
-			// directory, as ko builds them.
-			pub := newKoPublisher(c, wd, s.err)
-			var failed []string
-			for _, m := range ms {
-				res, err := applyOne(cmd, c, ns, m, pub)
-				if err != nil {
-					fmt.Fprintf(s.err, "error: %s: %v\n", m.Source, err)
-					failed = append(failed, m.Source)
-					continue
-				}
-				fmt.Fprintln(s.out, res)
-			}
-			if len(failed) > 0 {
-				return fmt.Errorf("%d of %d objects failed", len(failed), len(ms))
-			}
-			return nil
+			return applyPath(cmd.Context(), c, ns, file, s)
 		},
 	}
 	cmd.Flags().StringVarP(&file, "filename", "f", "", "manifest file, directory, or - for stdin")
 	return cmd
 }
 
+// applyPath applies every manifest in path (a file, a directory or "-"),
+// printing a line per object as kubectl does.
+func applyPath(ctx context.Context, c *client.Client, ns, path string, s streams) error {
+	ms, err := client.ReadManifests(path, s.in)
+	if err != nil {
+		return err
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	// ko:// images are built in the Go module of the current directory, as
+	// ko builds them.
+	pub := newKoPublisher(c, wd, s.err)
+	var failed []string
+	for _, m := range ms {
+		res, err := applyOne(ctx, c, ns, m, pub)
+		if err != nil {
+			fmt.Fprintf(s.err, "error: %s: %v\n", m.Source, err)
+			failed = append(failed, m.Source)
+			continue
+		}
+		fmt.Fprintln(s.out, res)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d of %d objects failed", len(failed), len(ms))
+	}
+	return nil
+}
+
 // applyOne creates or three-way patches one object and says which, in
 // kubectl's words. Its ko:// images are built and published first, and
 // applied as the stored images they become.
-func applyOne(cmd *cobra.Command, c *client.Client, defaultNS string, m client.Manifest, pub *koPublisher) (string, error) {
-	ctx := cmd.Context()
+func applyOne(ctx context.Context, c *client.Client, defaultNS string, m client.Manifest, pub *koPublisher) (string, error) {
 	k, err := c.KindFor(m.APIVersion, m.Kind)
 	if err != nil {
 		return "", err

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"strings"
+
+	"github.com/skiff-sh/skiff/internal/apis/registry"
+	"github.com/skiff-sh/skiff/internal/client"
+	"github.com/skiff-sh/skiff/internal/kubeconfig"
 
 	"github.com/skiff-sh/skiff/internal/platform"
 	"github.com/spf13/cobra"
@@ -11,6 +16,7 @@ import (
 func newServerCmd(s streams, cf *clientFlags) *cobra.Command {
 	cfg := platform.Config{Version: version}
 	var logLevel string
+	var applyPaths []string
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run skiff: the API, the reconcilers and the data planes, on embedded NATS",
@@ -22,6 +28,11 @@ func newServerCmd(s streams, cf *clientFlags) *cobra.Command {
 			}
 			cfg.DataDir = cf.dataDir
 			cfg.Logger = slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
+			if len(applyPaths) > 0 {
+				cfg.OnReady = func(ctx context.Context, kubeconfigPath string) {
+					applyAtStart(ctx, kubeconfigPath, applyPaths, s, cfg.Logger)
+				}
+			}
 			return platform.Run(cmd.Context(), cfg)
 		},
 	}
@@ -32,5 +43,24 @@ func newServerCmd(s streams, cf *clientFlags) *cobra.Command {
 	f.StringVar(&cfg.NATSURL, "nats-url", "", "use this external NATS (JetStream) instead of the embedded server")
 	f.StringVar(&cfg.NATSListen, "nats-listen", "", "open the embedded NATS server's client port on this address")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.StringArrayVar(&applyPaths, "apply", nil, "once ready, apply these manifests (files or directories; ko:// images are built from the current directory's module), as `skiff apply -f` would")
 	return cmd
+}
+
+// applyAtStart applies manifests once the server is ready, logging the
+// outcome; a failure does not stop the server.
+func applyAtStart(ctx context.Context, kubeconfigPath string, paths []string, s streams, log *slog.Logger) {
+	kc, err := kubeconfig.Load(kubeconfigPath)
+	if err != nil {
+		log.Error("apply at start", "err", err)
+		return
+	}
+	c := client.New(kc, registry.All())
+	for _, p := range paths {
+		if err := applyPath(ctx, c, c.Namespace(), p, s); err != nil {
+			log.Error("apply at start", "path", p, "err", err)
+			continue
+		}
+		log.Info("applied at start", "path", p)
+	}
 }

@@ -51,6 +51,9 @@ type Config struct {
 	Version string
 	// Logger receives every subsystem's logs.
 	Logger *slog.Logger
+	// OnReady, when set, runs once skiff is ready (in its own goroutine,
+	// stopped with the server), with the kubeconfig path of the data dir.
+	OnReady func(ctx context.Context, kubeconfigPath string)
 }
 
 // Log keys used across the platform.
@@ -206,6 +209,13 @@ func Run(ctx context.Context, cfg Config) error {
 	}()
 
 	ready.Store(true)
+	if cfg.OnReady != nil {
+		ctrlWG.Add(1)
+		go func() {
+			defer ctrlWG.Done()
+			cfg.OnReady(ctrlCtx, filepath.Join(cfg.DataDir, "kubeconfig"))
+		}()
+	}
 	log.Info("skiff is ready", "api", apiURL, "ingress", "http://"+httpLn.Addr().String(),
 		"kubeconfig", filepath.Join(cfg.DataDir, "kubeconfig"))
 

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,20 @@ func TestTwoNodesShareNATS(t *testing.T) {
 		out, err := b.skiff(t, "", "get", "cm", "shared", "-o", "yaml")
 		if err != nil || !strings.Contains(out, "from: a") {
 			return fmt.Errorf("node b: %v %s", err, out)
+		}
+		return nil
+	})
+}
+
+// TestServerApplyAtStart is the README's run command: `skiff server --apply
+// examples/hello` builds the example (ko://), deploys it, and it answers
+// through the ingress.
+func TestServerApplyAtStart(t *testing.T) {
+	s := startServer(t, "--apply", filepath.Join(repoRoot(), "examples", "hello"))
+	checkFor(t, 3*time.Minute, func() error {
+		code, body, err := s.ingressGet("hello.default.localhost", "/")
+		if err != nil || code != 200 || !strings.HasPrefix(body, "Hello World! (revision hello-00001)") {
+			return fmt.Errorf("GET hello = %d %q %v", code, body, err)
 		}
 		return nil
 	})

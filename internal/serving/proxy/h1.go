@@ -102,6 +102,20 @@ func (x *exchange) arm(t time.Time) bool {
 	return x.r.Context().Err() == nil
 }
 
+// headDeadline bounds everything before the response headers.
+func (x *exchange) headDeadline() time.Time { return earliest(x.lim.start, x.lim.total) }
+
+// dialTimeout tells which limit a failed dial ran into, if any.
+func (x *exchange) dialTimeout() error {
+	if t := x.headDeadline(); t.IsZero() || time.Now().Before(t) {
+		return nil
+	}
+	if !x.lim.total.IsZero() && !time.Now().Before(x.lim.total) {
+		return ErrTimeout
+	}
+	return ErrResponseStartTimeout
+}
+
 // bodyDeadline is the read deadline for the next read of the response body.
 func (x *exchange) bodyDeadline() time.Time {
 	if x.lim.idle > 0 {
@@ -132,9 +146,16 @@ func (p *Proxy) forwardH1(w http.ResponseWriter, r *http.Request, addr string, o
 		}
 	}()
 
-	// A small body is read whole first: the request then goes out in one
-	// write, and can be sent again if a pooled connection turns out to have
-	// been closed by the backend.
+	var err error
+	x.c, err = p.pool.get(r.Context(), addr, x.headDeadline())
+	if err != nil {
+		return p.fail(w, r, opDial, addr, err, x.dialTimeout(), true, o)
+	}
+
+	// A small body is read whole first (after the dial, so that a dial
+	// failure leaves it for a retry elsewhere): the request then goes out in
+	// one write, and can be sent again if the pooled connection turns out to
+	// have been closed by the backend.
 	var body []byte
 	stream := false
 	switch cl := r.ContentLength; {
@@ -143,6 +164,7 @@ func (p *Proxy) forwardH1(w http.ResponseWriter, r *http.Request, addr string, o
 		x.buf = p.getBuf()
 		n, err := io.ReadFull(r.Body, (*x.buf)[:cl])
 		if err != nil {
+			p.pool.put(addr, x.c) // unused, still clean
 			return p.fail(w, r, opReadBody, addr, err, nil, false, o)
 		}
 		body = (*x.buf)[:n]
@@ -150,22 +172,16 @@ func (p *Proxy) forwardH1(w http.ResponseWriter, r *http.Request, addr string, o
 		stream = true
 	}
 
-	for attempt := 0; ; attempt++ {
-		var err error
-		if attempt == 0 {
-			x.c, err = p.pool.get(r.Context(), addr)
-		} else {
-			x.c, err = p.pool.dial(r.Context(), addr)
-		}
-		if err != nil {
-			return p.fail(w, r, opDial, addr, err, nil, true, o)
-		}
-		retry, err := x.run(body, stream, o)
-		if retry && attempt == 0 {
-			continue
-		}
+	retry, err := x.run(body, stream, o)
+	if !retry {
 		return err
 	}
+	if x.c, err = p.pool.dial(r.Context(), addr, x.headDeadline()); err != nil {
+		// Retryable elsewhere if there was no body to lose.
+		return p.fail(w, r, opDial, addr, err, x.dialTimeout(), r.ContentLength == 0, o)
+	}
+	_, err = x.run(body, stream, o)
+	return err
 }
 
 // run does the exchange on x.c and gives the connection back to the pool or
@@ -209,7 +225,7 @@ func (x *exchange) run(body []byte, stream bool, o Options) (retry bool, err err
 		return c.reused && !stream && !anyBytes && ctx.Err() == nil && !errors.Is(err, os.ErrDeadlineExceeded)
 	}
 
-	if !x.arm(earliest(x.lim.start, x.lim.total)) {
+	if !x.arm(x.headDeadline()) {
 		return false, p.fail(x.w, r, opWriteRequest, x.addr, ctx.Err(), nil, false, o)
 	}
 	cl := r.ContentLength // -1 (unknown) goes chunked

@@ -70,8 +70,9 @@ func newH1Pool(d *net.Dialer, maxIdle int, ttl time.Duration) *h1Pool {
 	return p
 }
 
-// get returns an idle connection to addr or dials a new one.
-func (p *h1Pool) get(ctx context.Context, addr string) (*h1Conn, error) {
+// get returns an idle connection to addr or dials a new one, giving up at
+// deadline (zero: none).
+func (p *h1Pool) get(ctx context.Context, addr string, deadline time.Time) (*h1Conn, error) {
 	var now time.Time
 	for {
 		p.mu.Lock()
@@ -92,11 +93,17 @@ func (p *h1Pool) get(ctx context.Context, addr string) (*h1Conn, error) {
 		}
 		c.close()
 	}
-	return p.dial(ctx, addr)
+	return p.dial(ctx, addr, deadline)
 }
 
-func (p *h1Pool) dial(ctx context.Context, addr string) (*h1Conn, error) {
-	nc, err := p.dialer.DialContext(ctx, "tcp", addr)
+func (p *h1Pool) dial(ctx context.Context, addr string, deadline time.Time) (*h1Conn, error) {
+	d := p.dialer
+	if !deadline.IsZero() {
+		dd := *p.dialer
+		dd.Deadline = deadline
+		d = &dd
+	}
+	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}

@@ -782,3 +782,27 @@ func TestConnectionsReused(t *testing.T) {
 		}
 	})
 }
+
+func TestDialFailureLeavesBodyForRetry(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	forEachPath(t, func(t *testing.T, fast bool) {
+		p := New(nil)
+		p.noFastPath = !fast
+		defer p.Close()
+		r := httptest.NewRequest("POST", "http://h/", strings.NewReader("the event"))
+		w := httptest.NewRecorder()
+		err := p.Forward(w, r, addr, Options{NoErrorResponse: true})
+		var pe *Error
+		if !errors.As(err, &pe) || !pe.Retryable() {
+			t.Fatalf("Forward = %v, want a retryable *Error", err)
+		}
+		if b, _ := io.ReadAll(r.Body); string(b) != "the event" {
+			t.Errorf("body left = %q, want all of it", b)
+		}
+	})
+}
