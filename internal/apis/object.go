@@ -48,6 +48,8 @@ type Kind struct {
 	Namespaced bool
 	// HasStatus is true when the kind has a status subresource.
 	HasStatus bool
+	// ReadOnly kinds are written by skiff only: the API refuses writes.
+	ReadOnly bool
 	// New returns a zero value of the kind, ready for decoding.
 	New func() Object
 	// Columns are the printer columns after NAME, as the kind's CRD lists

@@ -104,9 +104,13 @@ func (s *Server) serveResourceList(w http.ResponseWriter, gv string) {
 		GroupVersion: gv,
 	}
 	for _, k := range kinds {
+		verbs := resourceVerbs
+		if k.ReadOnly {
+			verbs = metav1.Verbs{"get", "list", "watch"}
+		}
 		list.APIResources = append(list.APIResources, metav1.APIResource{
 			Name: k.Plural, SingularName: k.Singular, Namespaced: k.Namespaced, Kind: k.Kind,
-			Verbs: resourceVerbs, ShortNames: k.ShortNames, Categories: k.Categories,
+			Verbs: verbs, ShortNames: k.ShortNames, Categories: k.Categories,
 		})
 		if k.HasStatus {
 			list.APIResources = append(list.APIResources, metav1.APIResource{

@@ -31,6 +31,11 @@ func (s *Server) key(req resourceRequest, name string) store.Key {
 func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, req resourceRequest) {
 	ctx := apis.WithConfig(r.Context(), s.cfg.APIConfig())
 	var err error
+	if req.kind.ReadOnly && r.Method != http.MethodGet {
+		writeStatus(w, metav1.Status{Code: http.StatusMethodNotAllowed, Reason: metav1.StatusReasonMethodNotAllowed,
+			Message: fmt.Sprintf("%s are managed by skiff and read-only through the API", req.kind.GroupResource())})
+		return
+	}
 	switch {
 	case r.Method == http.MethodGet && req.name == "":
 		if q := r.URL.Query().Get("watch"); q == "true" || q == "1" {

@@ -4,6 +4,7 @@ package registry
 
 import (
 	"github.com/skiff-sh/skiff/internal/apis"
+	autoscalingv1alpha1 "github.com/skiff-sh/skiff/internal/apis/autoscaling/v1alpha1"
 	corev1 "github.com/skiff-sh/skiff/internal/apis/core/v1"
 	eventingv1 "github.com/skiff-sh/skiff/internal/apis/eventing/v1"
 	flowsv1 "github.com/skiff-sh/skiff/internal/apis/flows/v1"
@@ -24,6 +25,7 @@ func All() []apis.Kind {
 		messagingv1.Kinds(),
 		flowsv1.Kinds(),
 		sourcesv1.Kinds(),
+		autoscalingv1alpha1.Kinds(),
 	} {
 		all = append(all, kinds...)
 	}

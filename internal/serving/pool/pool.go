@@ -69,6 +69,10 @@ type Options struct {
 	// OnChange is called (without locks held) when a revision's status
 	// changes, so that its reconciler can look again.
 	OnChange func(RevisionKey)
+	// OnCold is called (without locks held, at most once until the
+	// revision is scaled up) when a request arrives for a revision scaled
+	// to zero, so that the autoscaler can start instances at once.
+	OnCold func(RevisionKey)
 	Logger   *slog.Logger
 }
 
@@ -110,6 +114,62 @@ func (m *Manager) Apply(spec Spec, desired int) {
 	}
 	m.mu.Unlock()
 	p.apply(spec, desired)
+}
+
+// Ensure creates the revision's pool if it has none (with no instances) and
+// updates what new instances run; it leaves the scale alone.
+func (m *Manager) Ensure(spec Spec) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return
+	}
+	p, ok := m.pools[spec.Key]
+	if !ok {
+		p = &Pool{m: m, key: spec.Key, changed: make(chan struct{})}
+		m.pools[spec.Key] = p
+	}
+	m.mu.Unlock()
+	p.mu.Lock()
+	desired := p.desired
+	p.mu.Unlock()
+	p.apply(spec, desired)
+}
+
+// Scale sets the number of instances of a revision that has a pool.
+func (m *Manager) Scale(key RevisionKey, desired int) {
+	m.mu.Lock()
+	p, ok := m.pools[key]
+	m.mu.Unlock()
+	if ok {
+		p.apply(p.currentSpec(), desired)
+	}
+}
+
+// Sample returns the revision's load since the previous Sample: the exact
+// average number of requests in flight (from arrival at the ingress, so
+// requests waiting for an instance count), the requests that arrived, and
+// the ready instances.
+func (m *Manager) Sample(key RevisionKey, now time.Time) (Sample, bool) {
+	m.mu.Lock()
+	p, ok := m.pools[key]
+	m.mu.Unlock()
+	if !ok {
+		return Sample{}, false
+	}
+	return p.sample(now), true
+}
+
+// Sample is one measurement of a revision's load.
+type Sample struct {
+	// Concurrency is the time-averaged number of requests in flight.
+	Concurrency float64
+	// Requests is the number of requests that arrived.
+	Requests int
+	// Ready is the number of ready instances.
+	Ready int
+	// Interval is the time the sample covers.
+	Interval time.Duration
 }
 
 // Remove drains and stops every instance of the revision and forgets it.
@@ -235,6 +295,13 @@ type Pool struct {
 	draining  []*instance
 	queued    int
 	everReady bool
+	// Load accounting, for Sample: requests from arrival to completion.
+	active     int       // requests in the pool now
+	integral   float64   // sum of active x seconds since sampleFrom
+	lastChange time.Time // when active last changed
+	sampleFrom time.Time // start of the current sample
+	arrivals   int       // requests that arrived since sampleFrom
+	coldPoked  bool      // OnCold was called and the pool is still at zero
 	removed   bool
 	nextID    int
 	changed   chan struct{} // closed and replaced on every change
@@ -269,6 +336,9 @@ func (p *Pool) apply(spec Spec, desired int) {
 		p.spec.Env = spec.Env
 	}
 	p.desired = desired
+	if desired > 0 {
+		p.coldPoked = false
+	}
 	var start int
 	var drain []*instance
 	if n := len(p.instances); n < desired {
@@ -480,14 +550,21 @@ func (p *Pool) pickLocked() *instance {
 	return best
 }
 
-func (p *Pool) acquire(ctx context.Context) (*Lease, error) {
+func (p *Pool) acquire(ctx context.Context) (lease *Lease, err error) {
 	queued := false
+	p.mu.Lock()
+	p.loadChangeLocked(time.Now(), +1)
+	p.arrivals++
+	p.mu.Unlock()
 	defer func() {
+		p.mu.Lock()
 		if queued {
-			p.mu.Lock()
 			p.queued--
-			p.mu.Unlock()
 		}
+		if err != nil {
+			p.loadChangeLocked(time.Now(), -1)
+		}
+		p.mu.Unlock()
 	}()
 	for {
 		p.mu.Lock()
@@ -512,8 +589,16 @@ func (p *Pool) acquire(ctx context.Context) (*Lease, error) {
 			p.queued++
 			queued = true
 		}
+		poke := p.desired == 0 && !p.coldPoked && p.m.opts.OnCold != nil
+		if poke {
+			p.coldPoked = true
+		}
 		ch := p.changed
 		p.mu.Unlock()
+		if poke {
+			// Scale from zero starts now, not at the next autoscaler tick.
+			p.m.opts.OnCold(p.key)
+		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
@@ -525,6 +610,7 @@ func (p *Pool) acquire(ctx context.Context) (*Lease, error) {
 func (p *Pool) release(in *instance) {
 	p.mu.Lock()
 	in.inflight--
+	p.loadChangeLocked(time.Now(), -1)
 	p.broadcastLocked()
 	p.mu.Unlock()
 }
@@ -585,5 +671,31 @@ func (p *Pool) status() Status {
 			s.Instances = append(s.Instances, info)
 		}
 	}
+	return s
+}
+
+// loadChangeLocked adds delta requests to the pool's load at now, keeping
+// the time integral exact.
+func (p *Pool) loadChangeLocked(now time.Time, delta int) {
+	if p.sampleFrom.IsZero() {
+		p.sampleFrom, p.lastChange = now, now
+	}
+	if now.After(p.lastChange) {
+		p.integral += float64(p.active) * now.Sub(p.lastChange).Seconds()
+		p.lastChange = now
+	}
+	p.active += delta
+}
+
+func (p *Pool) sample(now time.Time) Sample {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.loadChangeLocked(now, 0)
+	s := Sample{Requests: p.arrivals, Ready: p.readyLocked()}
+	if !p.sampleFrom.IsZero() && now.After(p.sampleFrom) {
+		s.Interval = now.Sub(p.sampleFrom)
+		s.Concurrency = p.integral / s.Interval.Seconds()
+	}
+	p.integral, p.arrivals, p.sampleFrom = 0, 0, now
 	return s
 }
