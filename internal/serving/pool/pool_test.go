@@ -117,3 +117,62 @@ func TestScaleDownAndUpAgain(t *testing.T) {
 		t.Fatalf("request held across scale from zero: %v", err)
 	}
 }
+
+// TestSampleIsExactAndColdHookFires: one request held 200 ms in a 400 ms
+// sample is an average concurrency of 0.5; a request at zero pokes OnCold
+// once.
+func TestSampleIsExactAndColdHookFires(t *testing.T) {
+	rt, err := runtime.NewProcess(runtime.ProcessOptions{StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(context.Background())
+	var colds []RevisionKey
+	var mu sync.Mutex
+	var m *Manager
+	m = NewManager(rt, Options{OnCold: func(k RevisionKey) {
+		mu.Lock()
+		colds = append(colds, k)
+		mu.Unlock()
+		m.Scale(k, 1)
+	}})
+	defer m.Close(context.Background())
+	key := RevisionKey{Namespace: "default", Name: "cold"}
+	m.Ensure(Spec{Key: key, Configuration: "cold", Executable: hello(t)})
+	start := time.Now()
+	m.Sample(key, start)
+	// Two requests at zero: both wait, one poke starts one instance.
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := get(t, m, key, 10*time.Second); err != nil {
+				t.Errorf("request at zero: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	mu.Lock()
+	if len(colds) != 1 {
+		t.Errorf("OnCold called %d times, want 1", len(colds))
+	}
+	mu.Unlock()
+
+	m.Sample(key, time.Now())
+	t0 := time.Now()
+	ctx := context.Background()
+	l, err := m.Acquire(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	l.Release()
+	time.Sleep(200 * time.Millisecond)
+	s, _ := m.Sample(key, time.Now())
+	want := 200 * time.Millisecond
+	got := time.Duration(s.Concurrency * float64(s.Interval))
+	if s.Requests != 1 || got < want || got > want+50*time.Millisecond || s.Interval < time.Since(t0)-10*time.Millisecond {
+		t.Errorf("Sample() = %+v (concurrency x interval = %v); want 1 request and about %v of request time", s, got, want)
+	}
+}
