@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	servingv1 "github.com/skiff-sh/skiff/internal/apis/serving/v1"
@@ -149,10 +150,11 @@ func (r *Reconciler) collect(ctx context.Context, cfg *servingv1.Configuration, 
 		if m.Name == cfg.Status.LatestCreatedRevisionName || m.Name == cfg.Status.LatestReadyRevisionName {
 			continue
 		}
-		if servingv1.RoutingState(m.Labels[servingv1.RoutingStateLabelKey]) == servingv1.RoutingStateActive {
+		// Only revisions in reserve are collected, as in Knative.
+		if servingv1.RoutingState(m.Labels[servingv1.RoutingStateLabelKey]) != servingv1.RoutingStateReserve {
 			continue
 		}
-		if m.Annotations[servingv1.NoGCAnnotationKey] == "true" {
+		if strings.EqualFold(m.Annotations[servingv1.NoGCAnnotationKey], "true") {
 			continue
 		}
 		c := candidate{key: o.Key, created: m.CreationTimestamp.Time, lastActive: m.CreationTimestamp.Time}
@@ -164,24 +166,33 @@ func (r *Reconciler) collect(ctx context.Context, cfg *servingv1.Configuration, 
 	// Newest activity first: the oldest are collected first.
 	sort.Slice(nonActive, func(i, j int) bool { return nonActive[i].lastActive.After(nonActive[j].lastActive) })
 	var next time.Duration
+	byTime := r.gc.RetainSinceCreateTime >= 0 || r.gc.RetainSinceLastActiveTime >= 0
+	kept := 0
 	for i, c := range nonActive {
+		// A disabled retain time does not hold a revision back.
+		createdOK := r.gc.RetainSinceCreateTime < 0 || now.Sub(c.created) >= r.gc.RetainSinceCreateTime
+		activeOK := r.gc.RetainSinceLastActiveTime < 0 || now.Sub(c.lastActive) >= r.gc.RetainSinceLastActiveTime
 		collect := false
 		switch {
-		case r.gc.MaxNonActiveRevisions >= 0 && i >= r.gc.MaxNonActiveRevisions:
-			collect = true
 		case r.gc.MinNonActiveRevisions >= 0 && i < r.gc.MinNonActiveRevisions:
-		default:
-			createdOK := r.gc.RetainSinceCreateTime >= 0 && now.Sub(c.created) > r.gc.RetainSinceCreateTime
-			activeOK := r.gc.RetainSinceLastActiveTime >= 0 && now.Sub(c.lastActive) > r.gc.RetainSinceLastActiveTime
-			collect = createdOK && activeOK
-			if !collect && r.gc.RetainSinceCreateTime >= 0 && r.gc.RetainSinceLastActiveTime >= 0 {
-				wait := max(r.gc.RetainSinceCreateTime-now.Sub(c.created), r.gc.RetainSinceLastActiveTime-now.Sub(c.lastActive))
-				if next == 0 || wait < next {
-					next = wait
-				}
+		case byTime && createdOK && activeOK:
+			collect = true
+		case r.gc.MaxNonActiveRevisions >= 0 && kept >= r.gc.MaxNonActiveRevisions:
+			collect = true
+		case byTime:
+			var wait time.Duration
+			if r.gc.RetainSinceCreateTime >= 0 {
+				wait = max(wait, r.gc.RetainSinceCreateTime-now.Sub(c.created))
+			}
+			if r.gc.RetainSinceLastActiveTime >= 0 {
+				wait = max(wait, r.gc.RetainSinceLastActiveTime-now.Sub(c.lastActive))
+			}
+			if next == 0 || wait < next {
+				next = wait
 			}
 		}
 		if !collect {
+			kept++
 			continue
 		}
 		r.log.Info("collecting revision", "revision", c.key.Namespace+"/"+c.key.Name, "position", strconv.Itoa(i))

@@ -123,6 +123,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
 		return err
 	}
 	prog, args, err := resources.Command(path, c)
+	if err == nil {
+		args = resources.ExpandArgs(args, env)
+	}
 	if err != nil {
 		rev.Status.MarkContainerHealthyFalse(servingv1.ReasonContainerMissing, err.Error(), now)
 		rev.Status.MarkResourcesAvailableFalse(servingv1.ReasonContainerMissing, err.Error(), now)
@@ -183,7 +186,7 @@ func (r *Reconciler) report(rev *servingv1.Revision, st pool.Status, desired int
 		} else {
 			rev.Status.MarkResourcesAvailableUnknown(servingv1.ReasonDeploying, "", now)
 		}
-	case st.Ready > 0 || (desired == 0 && st.EverReady):
+	case st.Ready > 0 || st.EverReady:
 		rev.Status.MarkContainerHealthyTrue(now)
 		rev.Status.MarkResourcesAvailableTrue(now)
 	case desired == 0:

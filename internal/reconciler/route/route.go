@@ -31,7 +31,7 @@ const group = "serving.knative.dev"
 // Annotations of gradual rollout.
 const (
 	// RolloutDurationAnnotation is Knative's per-route rollout duration.
-	RolloutDurationAnnotation = "serving.knative.dev/rollout-duration"
+	RolloutDurationAnnotation = servingv1.RolloutDurationKey
 	// rolloutStateAnnotation keeps an in-progress rollout in the Route's
 	// status annotations.
 	rolloutStateAnnotation = "serving.knative.dev/rollout"
@@ -212,7 +212,11 @@ func (r *Reconciler) resolve(ctx context.Context, route *servingv1.Route, now ti
 }
 
 func (r *Reconciler) rolloutDurationOf(route *servingv1.Route) time.Duration {
-	if v := route.Annotations[RolloutDurationAnnotation]; v != "" {
+	v := route.Annotations[servingv1.RolloutDurationKey]
+	if v == "" {
+		v = route.Annotations[servingv1.RolloutDurationLegacyKey]
+	}
+	if v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
 			return d
 		}
@@ -426,6 +430,21 @@ func (r *Reconciler) labelRevisions(ctx context.Context, route *servingv1.Route,
 		if t.rev != nil {
 			if c := t.rev.Labels[servingv1.ConfigurationLabelKey]; c != "" {
 				configs[c] = true
+			}
+		}
+	}
+	// Revisions this route used to send traffic to, of configurations it
+	// no longer names, must leave the active state too.
+	all, err := r.c.Store.List(ctx, store.ListOptions{Group: group, Resource: "revisions", Namespace: route.Namespace})
+	if err != nil {
+		return fmt.Errorf("list revisions: %w", err)
+	}
+	for _, o := range all.Items {
+		for _, rt := range strings.Split(o.Meta.Annotations[servingv1.RoutesAnnotationKey], ",") {
+			if rt == route.Name {
+				if c := o.Meta.Labels[servingv1.ConfigurationLabelKey]; c != "" {
+					configs[c] = true
+				}
 			}
 		}
 	}

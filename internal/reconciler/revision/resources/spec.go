@@ -261,3 +261,22 @@ func PoolSpec(rev *servingv1.Revision, executable string, args, env []string) po
 	}
 	return spec
 }
+
+// ExpandArgs expands $(VAR) references in args with the container's
+// environment, as Kubernetes expands command and args.
+func ExpandArgs(args, env []string) []string {
+	if len(args) == 0 {
+		return args
+	}
+	vals := make(map[string]string, len(env))
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vals[k] = v
+		}
+	}
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = expand(a, vals)
+	}
+	return out
+}
