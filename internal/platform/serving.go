@@ -12,12 +12,14 @@ import (
 	"github.com/skiff-sh/skiff/internal/config"
 	"github.com/skiff-sh/skiff/internal/controller"
 	"github.com/skiff-sh/skiff/internal/reconciler/configuration"
+	"github.com/skiff-sh/skiff/internal/reconciler/podautoscaler"
 	"github.com/skiff-sh/skiff/internal/reconciler/revision"
 	"github.com/skiff-sh/skiff/internal/reconciler/route"
 	routeres "github.com/skiff-sh/skiff/internal/reconciler/route/resources"
 	"github.com/skiff-sh/skiff/internal/reconciler/service"
 	"github.com/skiff-sh/skiff/internal/reconciler/typed"
 	"github.com/skiff-sh/skiff/internal/runtime"
+	"github.com/skiff-sh/skiff/internal/serving/autoscaler"
 	"github.com/skiff-sh/skiff/internal/serving/ingress"
 	"github.com/skiff-sh/skiff/internal/serving/pool"
 	"github.com/skiff-sh/skiff/internal/serving/proxy"
@@ -36,13 +38,19 @@ type serving struct {
 // servingSettings are the config-network, config-domain and config-gc
 // sections, parsed.
 type servingSettings struct {
-	network routeres.Network
-	rollout time.Duration
-	gc      configuration.GC
+	network    routeres.Network
+	rollout    time.Duration
+	gc         configuration.GC
+	autoscaler *autoscaler.Config
 }
 
 func parseServingSettings(f config.File, httpPort int) (servingSettings, error) {
 	s := servingSettings{network: routeres.DefaultNetwork(), gc: configuration.DefaultGC()}
+	as, err := autoscaler.ParseConfig(f["config-autoscaler"])
+	if err != nil {
+		return s, fmt.Errorf("config-autoscaler: %w", err)
+	}
+	s.autoscaler = as
 	s.network.HTTPPort = httpPort
 	if v, ok := f.Get("config-network", "domain-template"); ok && v != "" {
 		s.network.DomainTemplate = v
@@ -120,20 +128,31 @@ func newServing(dataDir string, c *typed.Client, settings servingSettings, store
 		return nil, fmt.Errorf("process runtime: %w", err)
 	}
 	s := &serving{rt: rt, proxy: proxy.New(log.With("component", "proxy"))}
-	var revCtrl *controller.Controller
+	var revCtrl, paCtrl *controller.Controller
+	var pa *podautoscaler.Reconciler
 	s.pool = pool.NewManager(rt, pool.Options{
 		LogDir: filepath.Join(dataDir, "logs"),
 		OnChange: func(k pool.RevisionKey) {
 			if revCtrl != nil {
 				revCtrl.Enqueue(revision.Key(k))
 			}
+			if paCtrl != nil {
+				paCtrl.Enqueue(podautoscaler.Key(k))
+			}
+		},
+		OnCold: func(k pool.RevisionKey) {
+			if pa != nil {
+				pa.OnCold(k)
+			}
 		},
 		Logger: log.With("component", "pool"),
 	})
 	s.ingress = ingress.New(s.pool, s.proxy, log.With("component", "ingress"))
 	ctrlLog := log.With("component", "controller")
-	revCtrl = revision.NewController(c, s.pool, revision.LocalImages{Stored: stored}, ctrlLog)
+	pa, paCtrl = podautoscaler.New(c, s.pool, func() *autoscaler.Config { return settings.autoscaler }, ctrlLog)
+	revCtrl = revision.NewController(c, s.pool, revision.LocalImages{Stored: stored}, true, ctrlLog)
 	s.controllers = []*controller.Controller{
+		paCtrl,
 		service.NewController(c, ctrlLog),
 		configuration.NewController(c, settings.gc, ctrlLog),
 		route.NewController(c, s.ingress, route.Options{Network: settings.network, RolloutDuration: settings.rollout, Logger: ctrlLog}),

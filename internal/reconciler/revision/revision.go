@@ -18,7 +18,9 @@ import (
 
 	corev1 "github.com/skiff-sh/skiff/internal/apis/core/v1"
 	servingv1 "github.com/skiff-sh/skiff/internal/apis/serving/v1"
+	autoscalingv1alpha1 "github.com/skiff-sh/skiff/internal/apis/autoscaling/v1alpha1"
 	"github.com/skiff-sh/skiff/internal/controller"
+	"github.com/skiff-sh/skiff/internal/reconciler/podautoscaler"
 	"github.com/skiff-sh/skiff/internal/reconciler/revision/resources"
 	"github.com/skiff-sh/skiff/internal/reconciler/typed"
 	"github.com/skiff-sh/skiff/internal/serving/pool"
@@ -35,7 +37,10 @@ const (
 
 // Instances is the pool as the revision reconciler drives it.
 type Instances interface {
+	// Apply sets what the revision runs and how many (without autoscaling).
 	Apply(spec pool.Spec, desired int)
+	// Ensure sets what the revision runs; its autoscaler sets how many.
+	Ensure(spec pool.Spec)
 	Remove(key pool.RevisionKey)
 	Status(key pool.RevisionKey) (pool.Status, bool)
 }
@@ -55,13 +60,19 @@ type Reconciler struct {
 	c         *typed.Client
 	instances Instances
 	images    ImageResolver
+	// autoscale, when set, leaves the scale to the revision's
+	// PodAutoscaler, which the reconciler creates and keeps in step;
+	// otherwise a revision runs max(min-scale, initial-scale, 1) instances
+	// while it takes traffic and none in reserve.
+	autoscale bool
 }
 
 var _ controller.Reconciler = (*Reconciler)(nil)
 
-// NewController returns the Revision controller.
-func NewController(c *typed.Client, instances Instances, images ImageResolver, logger *slog.Logger) *controller.Controller {
-	r := &Reconciler{c: c, instances: instances, images: images}
+// NewController returns the Revision controller. With autoscale, each
+// Revision gets a PodAutoscaler and the autoscaler decides its scale.
+func NewController(c *typed.Client, instances Instances, images ImageResolver, autoscale bool, logger *slog.Logger) *controller.Controller {
+	r := &Reconciler{c: c, instances: instances, images: images, autoscale: autoscale}
 	return controller.New("revision", c.Store, r, []controller.Source{
 		{Watch: store.WatchOptions{Group: group, Resource: "revisions"}},
 	}, controller.Options{Logger: logger, Workers: 4})
@@ -131,10 +142,21 @@ func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
 		rev.Status.MarkResourcesAvailableFalse(servingv1.ReasonContainerMissing, err.Error(), now)
 		return r.write(ctx, key, rev, before)
 	}
-	desired := desiredScale(rev)
-	r.instances.Apply(resources.PoolSpec(rev, prog, args, env), desired)
-	st, _ := r.instances.Status(pool.RevisionKey{Namespace: rev.Namespace, Name: rev.Name})
-	r.report(rev, st, desired)
+	spec := resources.PoolSpec(rev, prog, args, env)
+	var st pool.Status
+	if r.autoscale {
+		r.instances.Ensure(spec)
+		if err := r.reconcilePodAutoscaler(ctx, rev); err != nil {
+			return err
+		}
+		st, _ = r.instances.Status(pk)
+		r.report(rev, st, st.Desired)
+	} else {
+		desired := desiredScale(rev)
+		r.instances.Apply(spec, desired)
+		st, _ = r.instances.Status(pk)
+		r.report(rev, st, desired)
+	}
 	return r.write(ctx, key, rev, before)
 }
 
@@ -266,4 +288,24 @@ func (l LocalImages) Resolve(ctx context.Context, image string) (string, string,
 		return l.Stored.Resolve(ctx, image)
 	}
 	return "", "", fmt.Errorf("%w: image %q is an OCI reference; run a local executable (an absolute path or file:// URL) or a ko:// import path", ErrNoContainerRuntime, image)
+}
+
+// reconcilePodAutoscaler creates or updates the revision's PodAutoscaler.
+func (r *Reconciler) reconcilePodAutoscaler(ctx context.Context, rev *servingv1.Revision) error {
+	want := podautoscaler.MakePodAutoscaler(rev)
+	key := typed.Key(podautoscaler.Group, podautoscaler.Resource, rev.Namespace, rev.Name)
+	cur := &autoscalingv1alpha1.PodAutoscaler{}
+	err := r.c.Get(ctx, key, cur)
+	if typed.IsNotFound(err) {
+		return r.c.Create(ctx, key, want)
+	}
+	if err != nil {
+		return err
+	}
+	if typed.Equal(cur.Spec, want.Spec) && typed.Equal(cur.Annotations, want.Annotations) && typed.Equal(cur.Labels, want.Labels) {
+		return nil
+	}
+	old := typed.Clone(cur)
+	cur.Spec, cur.Annotations, cur.Labels = want.Spec, want.Annotations, want.Labels
+	return r.c.Update(ctx, key, cur, old)
 }

@@ -72,6 +72,8 @@ func newFakeInstances() *fakeInstances {
 	return &fakeInstances{status: map[pool.RevisionKey]pool.Status{}, applied: map[pool.RevisionKey]applied{}}
 }
 
+func (f *fakeInstances) Ensure(spec pool.Spec) { f.Apply(spec, -1) }
+
 func (f *fakeInstances) Apply(spec pool.Spec, desired int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

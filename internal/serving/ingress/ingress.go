@@ -292,8 +292,7 @@ func (i *Ingress) serveEntry(w http.ResponseWriter, r *http.Request, e *entry) {
 			writeAcquireError(w, r, err)
 			return
 		}
-		err = i.proxy.Forward(w, r, lease.Addr, opts)
-		lease.Release()
+		err = forward(i.proxy, w, r, lease, opts)
 		if err == nil {
 			return
 		}
@@ -319,4 +318,12 @@ func writeAcquireError(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		http.Error(w, "revision unavailable", http.StatusServiceUnavailable)
 	}
+}
+
+// forward sends the request to the leased instance and always returns the
+// lease, also when Forward cuts a broken stream by panicking with
+// http.ErrAbortHandler.
+func forward(px *proxy.Proxy, w http.ResponseWriter, r *http.Request, lease *pool.Lease, opts proxy.Options) error {
+	defer lease.Release()
+	return px.Forward(w, r, lease.Addr, opts)
 }

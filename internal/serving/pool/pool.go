@@ -315,6 +315,10 @@ type instance struct {
 	inflight int
 	ready    bool
 	draining bool
+	// CPU accounting for Usage: the last reading and when it was taken.
+	cpuPID   int
+	cpuTicks int64
+	cpuAt    time.Time
 }
 
 func (p *Pool) currentSpec() Spec {

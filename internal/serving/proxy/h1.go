@@ -225,6 +225,14 @@ func (x *exchange) run(body []byte, stream bool, o Options) (retry bool, err err
 		return c.reused && !stream && !anyBytes && ctx.Err() == nil && !errors.Is(err, os.ErrDeadlineExceeded)
 	}
 
+	// Writes are bounded only where a body streams: a backend that stops
+	// reading it must not hold the request past its limit. A deadline left by
+	// an earlier request on this connection is cleared.
+	if stream {
+		c.setWriteDeadline(x.lim.total)
+	} else {
+		c.setWriteDeadline(time.Time{})
+	}
 	if !x.arm(x.headDeadline()) {
 		return false, p.fail(x.w, r, opWriteRequest, x.addr, ctx.Err(), nil, false, o)
 	}
@@ -240,12 +248,6 @@ func (x *exchange) run(body []byte, stream bool, o Options) (retry bool, err err
 		return false, p.fail(x.w, r, opWriteRequest, x.addr, err, x.timeoutCause(err), false, o)
 	}
 	if stream {
-		// A backend that stops reading the body must not hold the
-		// request past its limit.
-		c.setWriteDeadline(x.lim.total)
-		if ctx.Err() != nil {
-			return false, p.fail(x.w, r, opWriteRequest, x.addr, ctx.Err(), nil, false, o)
-		}
 		x.bodyDone = make(chan error, 1)
 		go func() { x.bodyDone <- x.sendBody(cl) }()
 	}
@@ -374,7 +376,9 @@ func (x *exchange) copyBody(h *respHead) error {
 		return x.r.Context().Err()
 	}
 	for remaining != 0 {
-		if x.lim.idle > 0 && br.Buffered() == 0 && !x.arm(x.bodyDeadline()) {
+		// Any read may block (a chunk can be partly buffered), so the idle
+		// deadline moves before each one.
+		if x.lim.idle > 0 && !x.arm(x.bodyDeadline()) {
 			return x.r.Context().Err()
 		}
 		b := buf
@@ -445,13 +449,10 @@ func (h *respHead) add(k, v string) {
 // tells whether the backend sent anything at all.
 func (h *respHead) read(br *bufio.Reader, isHead bool) (anyBytes bool, err error) {
 	for {
-		end, err := findHeadEnd(br)
+		block, any, err := readHeadBlock(br)
 		if err != nil {
-			return anyBytes || br.Buffered() > 0, err
+			return anyBytes || any, err
 		}
-		raw, _ := br.Peek(end)
-		block := string(raw)
-		_, _ = br.Discard(end)
 		*h = respHead{}
 		if err := h.parse(block, isHead); err != nil {
 			return true, err
@@ -466,24 +467,56 @@ func (h *respHead) read(br *bufio.Reader, isHead bool) (anyBytes bool, err error
 	}
 }
 
+// maxHeadBytes bounds a response head, as net/http's server bounds request
+// heads by default.
+const maxHeadBytes = 1 << 20
+
+// readHeadBlock takes one response head, through its empty line, from br.
+// anyBytes tells whether the backend sent anything.
+func readHeadBlock(br *bufio.Reader) (block string, anyBytes bool, err error) {
+	end, err := findHeadEnd(br)
+	if err == nil {
+		raw, _ := br.Peek(end)
+		block = string(raw)
+		_, _ = br.Discard(end)
+		return block, true, nil
+	}
+	if err != errHeaderTooLarge {
+		return "", br.Buffered() > 0, err
+	}
+	// Longer than the connection's buffer: gather it piece by piece.
+	var acc []byte
+	for {
+		b, _ := br.Peek(br.Buffered())
+		// The end may straddle what was gathered and what is buffered.
+		from := max(0, len(acc)-3)
+		joined := append(acc[from:len(acc):len(acc)], b...)
+		if i := headEnd(joined, 0); i >= 0 {
+			take := i - (len(acc) - from)
+			acc = append(acc, b[:take]...)
+			_, _ = br.Discard(take)
+			return string(acc), true, nil
+		}
+		acc = append(acc, b...)
+		_, _ = br.Discard(len(b))
+		if len(acc) > maxHeadBytes {
+			return "", true, errHeaderTooLarge
+		}
+		if _, err := br.Peek(1); err != nil {
+			return "", true, err
+		}
+	}
+}
+
 // findHeadEnd returns the length of the head (through its empty line)
-// buffered in br, reading more as needed.
+// buffered in br, reading more as needed; errHeaderTooLarge when the buffer
+// fills first.
 func findHeadEnd(br *bufio.Reader) (int, error) {
 	from := 0
 	for {
 		buf, _ := br.Peek(br.Buffered())
-		for i := from; i < len(buf); i++ {
-			j := bytesIndexByte(buf[i:], '\n')
-			if j < 0 {
-				break
-			}
-			i += j
-			switch {
-			case i+1 < len(buf) && buf[i+1] == '\n':
-				return i + 2, nil
-			case i+2 < len(buf) && buf[i+1] == '\r' && buf[i+2] == '\n':
-				return i + 3, nil
-			}
+		if i := headEnd(buf, from); i >= 0 {
+			return i, nil
 		}
 		if len(buf) >= br.Size() {
 			return 0, errHeaderTooLarge
@@ -493,6 +526,26 @@ func findHeadEnd(br *bufio.Reader) (int, error) {
 			return 0, err
 		}
 	}
+}
+
+// headEnd returns the index just past the empty line that ends a head in
+// buf, looking from from on; -1 if there is none yet. Bare LF line ends are
+// accepted, as net/http accepts them.
+func headEnd(buf []byte, from int) int {
+	for i := from; i < len(buf); i++ {
+		j := bytesIndexByte(buf[i:], '\n')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		switch {
+		case i+1 < len(buf) && buf[i+1] == '\n':
+			return i + 2
+		case i+2 < len(buf) && buf[i+1] == '\r' && buf[i+2] == '\n':
+			return i + 3
+		}
+	}
+	return -1
 }
 
 func bytesIndexByte(b []byte, c byte) int {

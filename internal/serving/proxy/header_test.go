@@ -156,3 +156,28 @@ func FuzzResponseHead(f *testing.F) {
 		}
 	})
 }
+
+func TestLargeResponseHead(t *testing.T) {
+	for _, n := range []int{100, 16 << 10, 40 << 10, 300 << 10} {
+		cookie := strings.Repeat("c", n)
+		in := "HTTP/1.1 200 OK\r\nSet-Cookie: " + cookie + "\r\nContent-Length: 4\r\n\r\nbody"
+		var h respHead
+		br := bufio.NewReaderSize(strings.NewReader(in), 16<<10)
+		if _, err := h.read(br, false); err != nil {
+			t.Fatalf("%d-byte header: %v", n, err)
+		}
+		got := http.Header{}
+		h.commit(got)
+		if got.Get("Set-Cookie") != cookie || h.length != 4 {
+			t.Fatalf("%d-byte header: Set-Cookie of %d bytes, length %d", n, len(got.Get("Set-Cookie")), h.length)
+		}
+		if rest, _ := br.Peek(4); string(rest) != "body" {
+			t.Errorf("%d-byte header: body starts %q", n, rest)
+		}
+	}
+	huge := "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("x", 2<<20) + "\r\n\r\n"
+	var h respHead
+	if _, err := h.read(bufio.NewReaderSize(strings.NewReader(huge), 16<<10), false); err == nil {
+		t.Error("2 MiB header accepted, want errHeaderTooLarge")
+	}
+}

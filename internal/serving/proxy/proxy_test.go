@@ -806,3 +806,88 @@ func TestDialFailureLeavesBodyForRetry(t *testing.T) {
 		}
 	})
 }
+
+func TestDeadlinesDoNotOutliveTheirRequest(t *testing.T) {
+	var mu sync.Mutex
+	conns := map[string]bool{}
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		conns[r.RemoteAddr] = true
+		mu.Unlock()
+		echo(w, r)
+	}))
+	defer backend.Close()
+	p := New(nil)
+	defer p.Close()
+	addr := backend.Listener.Addr().String()
+	big := strings.Repeat("b", 100<<10) // streamed, so it sets a write deadline
+	for i, tc := range []struct {
+		body string
+		opts Options
+	}{
+		{big, Options{Timeout: 100 * time.Millisecond, IdleTimeout: 50 * time.Millisecond}},
+		{"small", Options{}},
+		{big, Options{}},
+		{"", Options{}},
+	} {
+		if i > 0 {
+			time.Sleep(150 * time.Millisecond) // past the first request's limits
+		}
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("POST", "http://h/", strings.NewReader(tc.body))
+		if err := p.Forward(w, r, addr, tc.opts); err != nil || w.Code != 200 || w.Body.String() != tc.body {
+			t.Fatalf("request %d: %v, status %d, %d bytes", i, err, w.Code, w.Body.Len())
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(conns) != 1 {
+		t.Errorf("used %d connections, want 1 reused throughout", len(conns))
+	}
+}
+
+func TestIdleTimeoutMovesWithEveryRead(t *testing.T) {
+	// Each write ends inside the next chunk's header, so reads block with
+	// bytes already buffered; data keeps coming every 40 ms, well inside the
+	// 100 ms idle limit, for longer than the limit. (The fast path: the
+	// net/http one moves a timer after every read.)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2")
+		for range 8 {
+			time.Sleep(40 * time.Millisecond)
+			_, _ = io.WriteString(c, "\r\nab\r\n2")
+		}
+		time.Sleep(40 * time.Millisecond)
+		_, _ = io.WriteString(c, "\r\nab\r\n0\r\n\r\n")
+	}()
+	{
+		p := New(nil)
+		defer p.Close()
+		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_ = p.Forward(w, r, ln.Addr().String(), Options{IdleTimeout: 100 * time.Millisecond})
+		}))
+		defer front.Close()
+		resp, err := http.Get(front.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || string(body) != strings.Repeat("ab", 9) {
+			t.Errorf("body %q, err %v; want 9 x ab, uncut", body, err)
+		}
+	}
+}
