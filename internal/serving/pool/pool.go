@@ -245,8 +245,15 @@ type Lease struct {
 	in   *instance
 }
 
-// Release returns the slot.
-func (l *Lease) Release() { l.once.Do(func() { l.p.release(l.in) }) }
+// Release returns the slot. A Lease made outside a pool (in tests) holds
+// none, and Release does nothing.
+func (l *Lease) Release() {
+	l.once.Do(func() {
+		if l.p != nil {
+			l.p.release(l.in)
+		}
+	})
+}
 
 // Status is a revision's pool as its reconciler reports it.
 type Status struct {
@@ -493,12 +500,13 @@ func (p *Pool) instanceChanged(in *instance) {
 	st := in.rt.Status()
 	was := in.ready
 	in.ready = st.Ready && st.Phase == runtime.PhaseReady
-	if in.ready {
+	ready := in.ready
+	if ready {
 		p.everReady = true
 	}
 	p.broadcastLocked()
 	p.mu.Unlock()
-	if was != in.ready || st.Phase != runtime.PhaseReady {
+	if was != ready || st.Phase != runtime.PhaseReady {
 		p.m.changed(p.key)
 	}
 }
