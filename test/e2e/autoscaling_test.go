@@ -168,6 +168,19 @@ func TestAutoscaling(t *testing.T) {
 		t.Logf("step: %d requests, %d instances at 40 clients, %d after the step down", ok.Load(), up, down)
 	})
 
+	t.Run("hpa class never scales to zero", func(t *testing.T) {
+		s.apply(t, strings.Replace(serviceYAML("hpa", app, "h", ""), "  template:\n", "  template:\n    metadata:\n      annotations:\n        autoscaling.knative.dev/class: hpa.autoscaling.knative.dev\n        autoscaling.knative.dev/metric: cpu\n", 1))
+		s.waitKsvcReady(t, "hpa")
+		time.Sleep(10 * time.Second) // longer than window + grace
+		pa := s.podAutoscaler(t, "hpa-00001")
+		if pa.Status.Annotations["autoscaling.skiff.dev/mode"] != "hpa" || pa.Status.DesiredScale == nil || *pa.Status.DesiredScale < 1 {
+			t.Errorf("hpa revision after idling: mode %q desired %v; want hpa and at least 1", pa.Status.Annotations["autoscaling.skiff.dev/mode"], pa.Status.DesiredScale)
+		}
+		if a, _ := s.revisionReplicas(t, "hpa-00001"); a < 1 {
+			t.Errorf("hpa revision has %d instances after idling, want at least 1", a)
+		}
+	})
+
 	t.Run("kubectl get kpa", func(t *testing.T) {
 		k := kubectlRunner{t: t, s: s}
 		if _, err := os.Stat("/usr/bin/kubectl"); err != nil {
