@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -132,4 +133,80 @@ func BenchmarkApplyToReady(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(percentile(lat, 0.5).Milliseconds()), "p50-ms")
 	b.ReportMetric(float64(percentile(lat, 0.99).Milliseconds()), "max-ms")
+}
+
+// BenchmarkStepLoad steps a revision (containerConcurrency 10) from 1 to
+// 100 concurrent clients and measures the time from the step until the
+// autoscaler's desired count is ready (actual == desired at its peak).
+// Budget: 2 s plus instance start time.
+func BenchmarkStepLoad(b *testing.B) {
+	cfg := filepath.Join(b.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfg, []byte(autoscalerConfig), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	s := &server{t: b, bin: skiffBinary(b), dataDir: b.TempDir(), apiAddr: freePort(b), httpAddr: freePort(b), extra: []string{"--config", cfg}}
+	s.start()
+	defer s.stop()
+	app := testApp(b)
+	var lat []time.Duration
+	for i := 0; i < b.N; i++ {
+		name := fmt.Sprintf("step-%d", i)
+		manifest := strings.Replace(serviceYAML(name, app, "s", ""), "    spec:\n      containers:", "    spec:\n      containerConcurrency: 10\n      containers:", 1)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		if out, err := s.run(ctx, manifest, s.bin, "--data-dir", s.dataDir, "apply", "-f", "-"); err != nil {
+			b.Fatalf("apply: %v\n%s", err, out)
+		}
+		cancel()
+		host := name + ".default.localhost"
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		clients := func(n int) {
+			for range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						_, _, _ = s.ingressGet(host, "/sleep?d=100ms")
+					}
+				}()
+			}
+		}
+		clients(1)
+		time.Sleep(3 * time.Second)
+		step := time.Now()
+		clients(99)
+		var readyAt time.Duration
+		peak := int32(0)
+		for time.Since(step) < 20*time.Second {
+			code, body := s.api(b, "GET", "/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/default/podautoscalers/"+name+"-00001", "", "")
+			var pa paStatus
+			_ = json.Unmarshal(body, &pa)
+			if code == 200 && pa.Status.DesiredScale != nil && pa.Status.ActualScale != nil {
+				d, a := *pa.Status.DesiredScale, *pa.Status.ActualScale
+				if d > peak {
+					peak, readyAt = d, 0
+				}
+				if d == peak && a >= d && d >= 10 && readyAt == 0 {
+					readyAt = time.Since(step)
+				}
+			}
+			if readyAt > 0 && time.Since(step) > readyAt+2*time.Second {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		close(stop)
+		wg.Wait()
+		if readyAt == 0 {
+			b.Fatalf("desired count (peak %d) never ready within 20s", peak)
+		}
+		b.Logf("step %d: peak desired %d ready after %v", i, peak, readyAt)
+		lat = append(lat, readyAt)
+	}
+	b.ReportMetric(float64(percentile(lat, 0.5).Milliseconds()), "ready-after-step-ms")
 }
