@@ -74,6 +74,8 @@ type admitter struct {
 	namespace string // from the URL
 	fv        fieldValidation
 	warnings  []string
+	// dryRun admits without storing.
+	dryRun bool
 }
 
 // cannotHandle is the prefix of Kubernetes' decoding errors.

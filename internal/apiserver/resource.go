@@ -96,6 +96,7 @@ func listOptions(r *http.Request, req resourceRequest) (store.ListOptions, error
 		if err != nil {
 			return opts, badRequest("invalid field selector: %v", err)
 		}
+		nothing := false
 		for _, rq := range sel.Requirements() {
 			if rq.Operator != "=" && rq.Operator != "==" {
 				return opts, badRequest("field selector operator %q is not supported for %s", rq.Operator, rq.Field)
@@ -105,12 +106,17 @@ func listOptions(r *http.Request, req resourceRequest) (store.ListOptions, error
 				opts.Name = rq.Value
 			case "metadata.namespace":
 				if opts.Namespace != "" && opts.Namespace != rq.Value {
-					opts.Name = "\x00" // selects nothing, as the request asks
+					nothing = true // the path's namespace and the selector disagree
 				}
-				opts.Namespace = rq.Value
+				if opts.Namespace == "" {
+					opts.Namespace = rq.Value
+				}
 			default:
 				return opts, badRequest("field label not supported: %s", rq.Field)
 			}
+		}
+		if nothing {
+			opts.Name = "\x00" // a name no object has: the selection is empty
 		}
 	}
 	return opts, nil
@@ -371,6 +377,10 @@ func (s *Server) write(ctx context.Context, req resourceRequest, a *admitter, bo
 			return nil, err
 		}
 	}
+	if a.dryRun {
+		// Admitted, not stored: answer with what would be written.
+		return &store.Object{Key: s.key(req, req.name), Revision: old.Revision, JSON: out}, nil
+	}
 	return s.cfg.Store.Update(ctx, s.key(req, req.name), out, store.UpdateOptions{Status: req.status})
 }
 
@@ -387,7 +397,7 @@ func (s *Server) update(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return err
 	}
-	a := &admitter{kind: req.kind, namespace: req.namespace, fv: fv}
+	a := &admitter{kind: req.kind, namespace: req.namespace, fv: fv, dryRun: dryRun(r)}
 	stored, err := s.write(ctx, req, a, body, old)
 	if err != nil {
 		return err
@@ -455,7 +465,7 @@ func (s *Server) patch(ctx context.Context, w http.ResponseWriter, r *http.Reque
 				return badRequest("%v", err)
 			}
 		}
-		a := &admitter{kind: req.kind, namespace: req.namespace, fv: fv}
+		a := &admitter{kind: req.kind, namespace: req.namespace, fv: fv, dryRun: dryRun(r)}
 		stored, err := s.write(ctx, req, a, merged, old)
 		if errors.Is(err, store.ErrConflict) && !pinned && attempt < patchRetries {
 			continue
@@ -543,6 +553,14 @@ func (s *Server) delete(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return err
 	}
+	if dryRun(r) {
+		obj, err := s.cfg.Store.Get(ctx, s.key(req, req.name))
+		if err != nil {
+			return err
+		}
+		writeRaw(w, http.StatusOK, obj.JSON)
+		return nil
+	}
 	if req.kind.Group == "" && req.kind.Plural == "namespaces" {
 		if req.name == "default" {
 			return newStatusError(http.StatusForbidden, metav1.StatusReasonForbidden,
@@ -597,6 +615,10 @@ func (s *Server) deleteCollection(ctx context.Context, w http.ResponseWriter, r 
 	list, err := s.cfg.Store.List(ctx, lo)
 	if err != nil {
 		return err
+	}
+	if dryRun(r) {
+		writeRaw(w, http.StatusOK, []byte(fmt.Sprintf(`{"kind":%q,"apiVersion":%q,"metadata":{},"items":[]}`, req.kind.ListKind, req.kind.GroupVersion())))
+		return nil
 	}
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, `{"kind":%q,"apiVersion":%q,"metadata":{},"items":[`, req.kind.ListKind, req.kind.GroupVersion())

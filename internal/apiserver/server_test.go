@@ -431,3 +431,29 @@ func TestDiscoveryAndOpenAPI(t *testing.T) {
 		t.Errorf("openapi document advertises strategic merge patch")
 	}
 }
+
+func TestDryRunWritesNothing(t *testing.T) {
+	ts := newTestServer(t)
+	r := ts.do("POST", widgets, "application/json", `{"apiVersion":"test.skiff.dev/v1","kind":"Widget","metadata":{"name":"a"},"spec":{"size":1}}`)
+	var w widget
+	_ = json.Unmarshal(r.body, &w)
+	r = ts.do("PATCH", widgets+"/a?dryRun=All", "application/merge-patch+json", `{"spec":{"size":9}}`)
+	if r.code != 200 || !strings.Contains(string(r.body), `"size":9`) {
+		t.Errorf("dry-run patch = %d %s; want the patched object", r.code, r.body)
+	}
+	r = ts.do("DELETE", widgets+"/a?dryRun=All", "", "")
+	if r.code != 200 {
+		t.Errorf("dry-run delete = %d %s", r.code, r.body)
+	}
+	r = ts.do("GET", widgets+"/a", "", "")
+	var after widget
+	_ = json.Unmarshal(r.body, &after)
+	if r.code != 200 || after.Spec.Size != 1 || after.ResourceVersion != w.ResourceVersion {
+		t.Errorf("after dry runs: %d %s; want the object unchanged", r.code, r.body)
+	}
+	// A namespace selector that disagrees with the path selects nothing.
+	r = ts.do("GET", widgets+"?fieldSelector=metadata.namespace%3Dother,metadata.name%3Da", "", "")
+	if strings.Contains(string(r.body), `"name":"a"`) {
+		t.Errorf("conflicting namespace selector listed %s", r.body)
+	}
+}

@@ -338,9 +338,23 @@ func (r *Reconciler) program(ctx context.Context, route *servingv1.Route, target
 	for _, t := range targets {
 		rev := t.rev
 		if rev == nil {
+			// The revision a rollout moves away from.
 			rev = &servingv1.Revision{}
-			if err := r.c.Get(ctx, typed.Key(group, "revisions", route.Namespace, t.target.RevisionName), rev); err != nil {
-				return err
+			err := r.c.Get(ctx, typed.Key(group, "revisions", route.Namespace, t.target.RevisionName), rev)
+			if typed.IsNotFound(err) {
+				// It is gone: its share goes to the new revision, which
+				// the rollout put just before it.
+				if n := len(traffic); n > 0 && t.target.Percent != nil {
+					p := *traffic[n-1].Percent + *t.target.Percent
+					traffic[n-1].Percent = &p
+					if i, ok := byRev[traffic[n-1].RevisionName]; ok {
+						ir.Targets[i].Percent += int(*t.target.Percent)
+					}
+				}
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("rollout source revision %s: %w", t.target.RevisionName, err)
 			}
 		}
 		it := ingressTarget(route.Namespace, rev)

@@ -179,12 +179,18 @@ func (m *Manager) Remove(key RevisionKey) {
 	delete(m.pools, key)
 	m.mu.Unlock()
 	if ok {
-		p.apply(p.currentSpec(), 0)
-		p.mu.Lock()
-		p.removed = true
-		p.broadcastLocked()
-		p.mu.Unlock()
+		p.remove()
 	}
+}
+
+// remove drains every instance and marks the pool gone: later scale calls
+// do nothing and waiting requests fail at once.
+func (p *Pool) remove() {
+	p.apply(p.currentSpec(), 0)
+	p.mu.Lock()
+	p.removed = true
+	p.broadcastLocked()
+	p.mu.Unlock()
 }
 
 // Status reports a revision's pool; ok is false when there is none.
@@ -220,7 +226,7 @@ func (m *Manager) Close(ctx context.Context) {
 	m.pools = map[RevisionKey]*Pool{}
 	m.mu.Unlock()
 	for _, p := range pools {
-		p.apply(p.currentSpec(), 0)
+		p.remove()
 	}
 	done := make(chan struct{})
 	go func() { m.wg.Wait(); close(done) }()
@@ -341,6 +347,10 @@ func (p *Pool) broadcastLocked() {
 
 func (p *Pool) apply(spec Spec, desired int) {
 	p.mu.Lock()
+	if p.removed {
+		p.mu.Unlock()
+		return
+	}
 	if p.spec.Executable == "" {
 		p.spec = spec
 	} else {
@@ -418,6 +428,7 @@ func (p *Pool) startInstance() {
 	port, err := freeLoopbackPort()
 	if err != nil {
 		p.m.log.Error("no free port for an instance", "revision", p.key.String(), "err", err)
+		p.forget(in)
 		return
 	}
 	env := []string{
@@ -462,14 +473,12 @@ func (p *Pool) startInstance() {
 		GracePeriod: spec.GracePeriod, LogFile: logFile,
 	}
 	rt, err := p.m.rt.Start(context.Background(), is, func() { p.instanceChanged(in) })
-	p.mu.Lock()
 	if err != nil {
-		p.instances = slices.DeleteFunc(p.instances, func(x *instance) bool { return x == in })
-		p.mu.Unlock()
 		p.m.log.Error("start instance", "revision", p.key.String(), "err", err)
-		p.m.changed(p.key)
+		p.forget(in)
 		return
 	}
+	p.mu.Lock()
 	in.rt, in.addr = rt, rt.Addr()
 	draining := in.draining
 	p.mu.Unlock()
@@ -710,4 +719,15 @@ func (p *Pool) sample(now time.Time) Sample {
 	}
 	p.integral, p.arrivals, p.sampleFrom = 0, 0, now
 	return s
+}
+
+// forget drops an instance that never started from the pool's lists and
+// wakes waiters.
+func (p *Pool) forget(in *instance) {
+	p.mu.Lock()
+	p.instances = slices.DeleteFunc(p.instances, func(x *instance) bool { return x == in })
+	p.draining = slices.DeleteFunc(p.draining, func(x *instance) bool { return x == in })
+	p.broadcastLocked()
+	p.mu.Unlock()
+	p.m.changed(p.key)
 }
