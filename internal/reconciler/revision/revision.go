@@ -16,9 +16,9 @@ import (
 	"strings"
 	"time"
 
+	autoscalingv1alpha1 "github.com/skiff-sh/skiff/internal/apis/autoscaling/v1alpha1"
 	corev1 "github.com/skiff-sh/skiff/internal/apis/core/v1"
 	servingv1 "github.com/skiff-sh/skiff/internal/apis/serving/v1"
-	autoscalingv1alpha1 "github.com/skiff-sh/skiff/internal/apis/autoscaling/v1alpha1"
 	"github.com/skiff-sh/skiff/internal/controller"
 	"github.com/skiff-sh/skiff/internal/reconciler/podautoscaler"
 	"github.com/skiff-sh/skiff/internal/reconciler/revision/resources"
