@@ -42,6 +42,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		newDeleteCmd(s, &cf),
 		newLogsCmd(s, &cf),
 		newVersionCmd(s),
+		newEventCmd(s, &cf),
 	)
 	return root.ExecuteContext(ctx)
 }

@@ -172,6 +172,9 @@ func Run(ctx context.Context, cfg Config) error {
 		defer cancel()
 		sv.close(ctx)
 	}()
+	ev := newEventing(nc.JetStream(), tc, "http://"+clientAddr(httpLn.Addr()), log)
+	sv.ingress.SetFallback(ev.ingress)
+	defer ev.close(context.Background())
 
 	servers := []*http.Server{
 		{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, TLSConfig: &tls.Config{
@@ -196,7 +199,7 @@ func Run(ctx context.Context, cfg Config) error {
 	var ctrlWG sync.WaitGroup
 	for _, c := range append([]*controller.Controller{
 		namespace.NewController(st, log.With("component", "controller")),
-	}, sv.controllers...) {
+	}, append(sv.controllers, ev.controllers...)...) {
 		ctrlWG.Add(1)
 		go func() {
 			defer ctrlWG.Done()

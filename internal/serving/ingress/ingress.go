@@ -77,6 +77,9 @@ type Ingress struct {
 	log   *slog.Logger
 
 	hosts atomic.Pointer[table]
+	// fallback serves requests to the ingress's own address (an IP or
+	// "localhost" as the host) that no route claims: the broker ingress.
+	fallback atomic.Pointer[http.Handler]
 
 	mu     sync.Mutex // guards routes and addrs, and serializes table rebuilds
 	routes map[string]Route
@@ -106,6 +109,10 @@ func New(acq Acquirer, px *proxy.Proxy, logger *slog.Logger) *Ingress {
 func (i *Ingress) Handler() http.Handler {
 	return h2c.NewHandler(http.HandlerFunc(i.serveByHost), &http2.Server{})
 }
+
+// SetFallback sets the handler of requests whose Host is the ingress's own
+// address (an IP literal or "localhost") rather than a route's host.
+func (i *Ingress) SetFallback(h http.Handler) { i.fallback.Store(&h) }
 
 // SetRoute installs or replaces a route and returns the URL of its own
 // loopback address ("http://127.0.0.1:<port>"), which reaches the route
@@ -237,6 +244,10 @@ func (i *Ingress) serveByHost(w http.ResponseWriter, r *http.Request) {
 	}
 	e := (*i.hosts.Load())[strings.ToLower(strings.TrimSuffix(host, "."))]
 	if e == nil {
+		if fb := i.fallback.Load(); fb != nil && (net.ParseIP(host) != nil || strings.EqualFold(host, "localhost")) {
+			(*fb).ServeHTTP(w, r)
+			return
+		}
 		http.Error(w, "no route for host "+host, http.StatusNotFound)
 		return
 	}

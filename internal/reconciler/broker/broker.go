@@ -1,0 +1,93 @@
+// Package broker reconciles Knative Brokers: each gets a JetStream stream
+// (file storage for the default, durable class; memory storage for the
+// in-memory class) behind skiff's broker ingress, and an address at
+// http://<ingress>/<namespace>/<name> that any program can dial.
+package broker
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/skiff-sh/skiff/internal/apis"
+	duckv1 "github.com/skiff-sh/skiff/internal/apis/duck/v1"
+	eventingv1 "github.com/skiff-sh/skiff/internal/apis/eventing/v1"
+	"github.com/skiff-sh/skiff/internal/controller"
+	"github.com/skiff-sh/skiff/internal/reconciler/resolver"
+	"github.com/skiff-sh/skiff/internal/reconciler/typed"
+	"github.com/skiff-sh/skiff/internal/store"
+)
+
+const group = "eventing.knative.dev"
+
+// InMemoryClass is the broker class whose events are kept in memory only
+// (lost when skiff stops); every other class is durable.
+const InMemoryClass = "InMemory"
+
+// Ingress is the broker ingress as the reconciler drives it.
+type Ingress interface {
+	EnsureBroker(ctx context.Context, namespace, name string, memory bool) error
+	RemoveBroker(ctx context.Context, namespace, name string) error
+}
+
+// Reconciler reconciles one Broker.
+type Reconciler struct {
+	c        *typed.Client
+	ingress  Ingress
+	resolver *resolver.Resolver
+	// BaseURL is the ingress's URL, "http://127.0.0.1:8080".
+	baseURL string
+}
+
+var _ controller.Reconciler = (*Reconciler)(nil)
+
+// NewController returns the Broker controller.
+func NewController(c *typed.Client, ingress Ingress, baseURL string, logger *slog.Logger) *controller.Controller {
+	r := &Reconciler{c: c, ingress: ingress, resolver: &resolver.Resolver{Store: c.Store}, baseURL: baseURL}
+	return controller.New("broker", c.Store, r, []controller.Source{
+		{Watch: store.WatchOptions{Group: group, Resource: "brokers"}},
+	}, controller.Options{Logger: logger})
+}
+
+// Reconcile implements controller.Reconciler.
+func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
+	b := &eventingv1.Broker{}
+	if err := r.c.Get(ctx, key, b); err != nil {
+		if typed.IsNotFound(err) {
+			return r.ingress.RemoveBroker(ctx, key.Namespace, key.Name)
+		}
+		return err
+	}
+	if b.DeletionTimestamp != nil {
+		return r.ingress.RemoveBroker(ctx, key.Namespace, key.Name)
+	}
+	before := typed.Clone(b.Status)
+	now := r.c.Now()
+	b.Status.InitializeConditions(now)
+	b.Status.ObservedGeneration = b.Generation
+	memory := b.Annotations[eventingv1.BrokerClassAnnotationKey] == InMemoryClass
+	if err := r.ingress.EnsureBroker(ctx, b.Namespace, b.Name, memory); err != nil {
+		b.Status.MarkIngressFailed(now, "StreamFailed", err.Error())
+		b.Status.MarkTriggerChannelFailed(now, "StreamFailed", err.Error())
+	} else {
+		b.Status.MarkIngressReady(now)
+		b.Status.MarkTriggerChannelReady(now)
+		b.Status.MarkFilterReady(now)
+		u, _ := apis.ParseURL(r.baseURL + "/" + b.Namespace + "/" + b.Name)
+		b.Status.SetAddress(now, &duckv1.Addressable{URL: u})
+	}
+	if b.Spec.Delivery != nil && b.Spec.Delivery.DeadLetterSink != nil {
+		u, err := r.resolver.Resolve(ctx, b.Namespace, *b.Spec.Delivery.DeadLetterSink)
+		if err != nil {
+			b.Status.MarkDeadLetterSinkResolvedFailed(now, "Unable to get the dead letter sink's URI", err.Error())
+		} else {
+			du, _ := apis.ParseURL(u.String())
+			b.Status.MarkDeadLetterSinkResolvedSucceeded(now, duckv1.DeliveryStatus{DeadLetterSinkURI: du})
+		}
+	} else {
+		b.Status.MarkDeadLetterSinkNotConfigured(now)
+	}
+	if typed.Equal(before, b.Status) {
+		return nil
+	}
+	return r.c.UpdateStatus(ctx, key, b)
+}
