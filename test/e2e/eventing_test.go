@@ -100,7 +100,9 @@ func (s *server) waitTriggerReady(t *testing.T, name string) {
 	checkFor(t, 30*time.Second, func() error {
 		code, body := s.api(t, "GET", "/apis/eventing.knative.dev/v1/namespaces/default/triggers/"+name, "", "")
 		var tr struct {
-			Status struct{ Conditions []struct{ Type, Status string } }
+			Status struct {
+				Conditions []struct{ Type, Status string }
+			}
 		}
 		_ = json.Unmarshal(body, &tr)
 		if code != 200 || !isReady(tr.Status.Conditions) {

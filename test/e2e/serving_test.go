@@ -105,11 +105,11 @@ func (s *server) ingressGet(host, path string) (int, string, error) {
 type ksvcStatus struct {
 	Metadata struct{ Generation int64 }
 	Status   struct {
-		ObservedGeneration                                  int64
-		URL                                                 string
-		Address                                             struct{ URL string }
+		ObservedGeneration                                 int64
+		URL                                                string
+		Address                                            struct{ URL string }
 		LatestCreatedRevisionName, LatestReadyRevisionName string
-		Traffic                                             []struct {
+		Traffic                                            []struct {
 			RevisionName, Tag, URL string
 			Percent                int
 			LatestRevision         bool

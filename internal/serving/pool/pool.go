@@ -73,7 +73,7 @@ type Options struct {
 	// revision is scaled up) when a request arrives for a revision scaled
 	// to zero, so that the autoscaler can start instances at once.
 	OnCold func(RevisionKey)
-	Logger   *slog.Logger
+	Logger *slog.Logger
 }
 
 // Manager owns every revision's pool.
@@ -315,9 +315,9 @@ type Pool struct {
 	sampleFrom time.Time // start of the current sample
 	arrivals   int       // requests that arrived since sampleFrom
 	coldPoked  bool      // OnCold was called and the pool is still at zero
-	removed   bool
-	nextID    int
-	changed   chan struct{} // closed and replaced on every change
+	removed    bool
+	nextID     int
+	changed    chan struct{} // closed and replaced on every change
 }
 
 // instance is one runtime instance and its request accounting.
