@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -17,7 +18,7 @@ import (
 
 func newEventCmd(s streams, cf *clientFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "event", Short: "Send CloudEvents to brokers and URLs"}
-	cmd.AddCommand(newEventSendCmd(s, cf))
+	cmd.AddCommand(newEventSendCmd(s, cf), newEventTailCmd(s, cf))
 	return cmd
 }
 
@@ -123,4 +124,34 @@ func brokerURL(ctx context.Context, c *client.Client, ns, name string) (string, 
 		return "", fmt.Errorf("broker %s/%s has no address yet", ns, name)
 	}
 	return b.Status.Address.URL, nil
+}
+
+func newEventTailCmd(s streams, cf *clientFlags) *cobra.Command {
+	var brokerName string
+	cmd := &cobra.Command{
+		Use:   "tail --broker NAME",
+		Short: "Print what a broker receives, live, one CloudEvent (JSON) per line",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if brokerName == "" {
+				return errors.New("--broker is required")
+			}
+			c, ns, err := cf.newClient()
+			if err != nil {
+				return err
+			}
+			body, err := c.Stream(cmd.Context(), "/skiff/v1/events/"+ns+"/"+brokerName)
+			if err != nil {
+				return err
+			}
+			defer body.Close()
+			_, err = io.Copy(s.out, body)
+			if cmd.Context().Err() != nil {
+				return nil
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&brokerName, "broker", "", "broker name (in --namespace)")
+	return cmd
 }

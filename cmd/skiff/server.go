@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 
@@ -15,7 +16,7 @@ import (
 
 func newServerCmd(s streams, cf *clientFlags) *cobra.Command {
 	cfg := platform.Config{Version: version}
-	var logLevel string
+	var logLevel, sync string
 	var applyPaths []string
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -27,6 +28,13 @@ func newServerCmd(s streams, cf *clientFlags) *cobra.Command {
 				return err
 			}
 			cfg.DataDir = cf.dataDir
+			switch sync {
+			case "default":
+			case "always":
+				cfg.SyncAlways = true
+			default:
+				return fmt.Errorf("--sync must be default or always, got %q", sync)
+			}
 			cfg.Logger = slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
 			if len(applyPaths) > 0 {
 				cfg.OnReady = func(ctx context.Context, kubeconfigPath string) {
@@ -43,6 +51,7 @@ func newServerCmd(s streams, cf *clientFlags) *cobra.Command {
 	f.StringVar(&cfg.NATSURL, "nats-url", "", "use this external NATS (JetStream) instead of the embedded server")
 	f.StringVar(&cfg.NATSListen, "nats-listen", "", "open the embedded NATS server's client port on this address")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.StringVar(&sync, "sync", "default", "durability of acknowledged writes and events: default (written to the OS before the ack: survives a process kill) or always (fsync before the ack: survives power loss)")
 	f.StringArrayVar(&applyPaths, "apply", nil, "once ready, apply these manifests (files or directories; ko:// images are built from the current directory's module), as `skiff apply -f` would")
 	return cmd
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/skiff-sh/skiff/internal/certs"
 	"github.com/skiff-sh/skiff/internal/config"
 	"github.com/skiff-sh/skiff/internal/controller"
+	"github.com/skiff-sh/skiff/internal/eventing/broker"
 	"github.com/skiff-sh/skiff/internal/kubeconfig"
 	"github.com/skiff-sh/skiff/internal/natsembed"
 	"github.com/skiff-sh/skiff/internal/reconciler/namespace"
@@ -47,6 +48,9 @@ type Config struct {
 	NATSURL string
 	// NATSListen, when set, opens the embedded NATS server's client port.
 	NATSListen string
+	// SyncAlways makes JetStream fsync every write before acknowledging it
+	// (an event's 202 then survives power loss, not only a process kill).
+	SyncAlways bool
 	// Version is skiff's version.
 	Version string
 	// Logger receives every subsystem's logs.
@@ -103,7 +107,7 @@ func Run(ctx context.Context, cfg Config) error {
 	defer httpLn.Close()
 
 	nc, err := natsembed.Start(ctx, natsembed.Config{
-		DataDir: cfg.DataDir, URL: cfg.NATSURL, ClientAddr: cfg.NATSListen, Logger: log,
+		DataDir: cfg.DataDir, URL: cfg.NATSURL, ClientAddr: cfg.NATSListen, SyncAlways: cfg.SyncAlways, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -141,6 +145,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	var ready atomic.Bool
+	var ev *eventingPlane
 	api, err := apiserver.New(apiserver.Config{
 		Kinds:     registry.All(),
 		Store:     st,
@@ -150,6 +155,8 @@ func Run(ctx context.Context, cfg Config) error {
 		Ready:     ready.Load,
 		Logger:    log.With("component", "apiserver"),
 		Extra: map[string]http.Handler{
+			// The eventing plane is built below, before any request is served.
+			broker.TailPath:   http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ev.ingress.TailHandler().ServeHTTP(w, r) }),
 			images.UploadPath: imgStore.Handler(),
 			logs.PathPrefix:   logs.New(filepath.Join(cfg.DataDir, "logs"), log.With("component", "logs")),
 		},
@@ -172,7 +179,7 @@ func Run(ctx context.Context, cfg Config) error {
 		defer cancel()
 		sv.close(ctx)
 	}()
-	ev := newEventing(nc.JetStream(), tc, "http://"+clientAddr(httpLn.Addr()), log)
+	ev = newEventing(nc.JetStream(), tc, "http://"+clientAddr(httpLn.Addr()), log)
 	sv.ingress.SetFallback(ev.ingress)
 	defer ev.close(context.Background())
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -284,6 +285,18 @@ spec:
 		}
 	}
 
+	// skiff event tail shows what the broker receives, live.
+	tctx, tcancel := context.WithCancel(context.Background())
+	defer tcancel()
+	tail := exec.CommandContext(tctx, s.bin, "--data-dir", s.dataDir, "event", "tail", "--broker", "default")
+	var tailOut syncBuffer
+	tail.Stdout, tail.Stderr = &tailOut, &tailOut
+	if err := tail.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { tcancel(); _ = tail.Wait() }()
+	time.Sleep(300 * time.Millisecond) // the tail starts at new events
+
 	// skiff event send.
 	out, err := s.skiff(t, "", "event", "send", "--broker", "default", "--type", "a", "--id", "from-cli", "--data", `{"x":1}`)
 	if err != nil {
@@ -293,8 +306,29 @@ spec:
 		if good.ids()["from-cli"] == 0 {
 			return fmt.Errorf("the CLI's event did not arrive")
 		}
+		if !strings.Contains(tailOut.String(), `"id":"from-cli"`) {
+			return fmt.Errorf("skiff event tail printed %q", tailOut.String())
+		}
 		return nil
 	})
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // TestEventingSurvivesSIGKILL sends 3,000 events with a client that retries
