@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -413,4 +415,54 @@ spec:
 		}
 	}
 	t.Logf("all %d accepted events delivered; %d duplicates after the SIGKILL", n, dups)
+}
+
+// TestTriggerWakesServiceAtZero: a Trigger whose subscriber is a Knative
+// Service scaled to zero delivers to it; the request wakes it as any
+// client's would.
+func TestTriggerWakesServiceAtZero(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfg, []byte(autoscalerConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, "--config", cfg)
+	app := copyApp(t)
+	s.apply(t, serviceYAML("consumer", app, "c", "")+`---
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata:
+  name: default
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata:
+  name: to-ksvc
+spec:
+  broker: default
+  subscriber:
+    ref:
+      apiVersion: serving.knative.dev/v1
+      kind: Service
+      name: consumer
+    uri: /events
+`)
+	s.waitKsvcReady(t, "consumer")
+	broker := s.brokerURL(t, "default")
+	s.waitTriggerReady(t, "to-ksvc")
+	checkFor(t, 30*time.Second, func() error {
+		if a, _ := s.revisionReplicas(t, "consumer-00001"); a != 0 {
+			return fmt.Errorf("consumer has %d instances, waiting for zero", a)
+		}
+		return nil
+	})
+	if res := sendEvent(context.Background(), broker, "wake-1", "wake", map[string]int{}); statusOf(res) != http.StatusAccepted {
+		t.Fatalf("send = %v", res)
+	}
+	checkFor(t, 30*time.Second, func() error {
+		_, body, err := s.ingressGet("consumer.default.localhost", "/events")
+		if err != nil || strings.TrimSpace(body) != "1" {
+			return fmt.Errorf("consumer counted %q deliveries (%v)", body, err)
+		}
+		return nil
+	})
 }

@@ -2,7 +2,8 @@
 // MODE=grpc it serves the gRPC health service over h2c on $PORT; otherwise
 // it serves HTTP: / answers with the revision and $TARGET, /ws echoes
 // WebSocket messages, /stream streams ten flushed lines, /sleep?d=1s waits, /peak reports the most
-// /sleep requests seen at once.
+// /sleep requests seen at once, POST /events counts deliveries (202, no
+// body) and GET /events reports the count.
 package main
 
 import (
@@ -66,6 +67,15 @@ func main() {
 		d, _ := time.ParseDuration(r.URL.Query().Get("d"))
 		time.Sleep(d)
 		fmt.Fprintln(w, "slept", d)
+	})
+	var events atomic.Int64
+	mux.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			events.Add(1)
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		fmt.Fprintln(w, events.Load())
 	})
 	mux.HandleFunc("/peak", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, peak.Load())
