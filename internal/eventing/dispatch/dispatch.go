@@ -186,6 +186,13 @@ func New(js jetstream.JetStream, reply ReplyFunc, opts Options) *Dispatcher {
 	client := http.Client{}
 	if d.client != nil {
 		client = *d.client
+	} else {
+		// Keep a connection per worker to each subscriber: the default
+		// transport keeps two, and every other delivery would dial anew.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 256
+		tr.MaxIdleConns = 1024
+		client.Transport = tr
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	d.client = &client
