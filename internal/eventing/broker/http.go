@@ -113,6 +113,11 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if err := in.store(r.Context(), namespace, name, *e); err != nil {
+		if errors.Is(err, ErrInvalidEvent) {
+			// The data does not fit its (absent or declared) content type:
+			// without datacontenttype, CloudEvents reads data as JSON.
+			return statusError(http.StatusBadRequest, "%w", err)
+		}
 		log.Warn("store event", logKeyError, err)
 		return err
 	}
