@@ -167,11 +167,13 @@ func Backoff(del Delivery, n, status int, retryAfter time.Duration) time.Duratio
 
 // send makes one attempt.
 func (d *Dispatcher) send(ctx context.Context, url string, e event.Event, del Delivery, wantReply bool) result {
-	if del.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, del.Timeout)
-		defer cancel()
+	timeout := del.Timeout
+	if timeout <= 0 {
+		// A subscriber that never answers must not hold a worker forever.
+		timeout = DefaultAttemptTimeout
 	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
 	if err != nil {
 		return result{status: http.StatusInternalServerError, err: fmt.Errorf("build request to %s: %w", url, err)}

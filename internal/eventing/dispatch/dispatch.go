@@ -47,6 +47,9 @@ const (
 	// DefaultAckWait is how long JetStream waits for an acknowledgement
 	// before it redelivers; long deliveries extend it with InProgress.
 	DefaultAckWait = 30 * time.Second
+	// DefaultAttemptTimeout bounds a delivery attempt when the delivery
+	// spec sets no timeout.
+	DefaultAttemptTimeout = time.Minute
 	// DefaultWorkers is how many events of one Trigger are delivered at
 	// once.
 	DefaultWorkers = 16
