@@ -121,13 +121,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
 	if err := r.c.Get(ctx, key, route); err != nil {
 		if typed.IsNotFound(err) {
 			r.table.DeleteRoute(key.Namespace + "/" + key.Name)
-			return nil
+			return r.releaseRevisions(ctx, key.Namespace, key.Name)
 		}
 		return err
 	}
 	if route.DeletionTimestamp != nil {
 		r.table.DeleteRoute(key.Namespace + "/" + key.Name)
-		return nil
+		return r.releaseRevisions(ctx, key.Namespace, key.Name)
 	}
 	before := typed.Clone(route.Status)
 	now := r.c.Now()
@@ -548,4 +548,41 @@ func removeRoute(routes []string, name string) []string {
 		}
 	}
 	return out
+}
+
+// releaseRevisions removes a deleted route from the routes annotation of the
+// revisions it sent traffic to, and puts those no route uses any more in
+// reserve, so that they drain and can be collected.
+func (r *Reconciler) releaseRevisions(ctx context.Context, ns, routeName string) error {
+	list, err := r.c.Store.List(ctx, store.ListOptions{Group: group, Resource: "revisions", Namespace: ns})
+	if err != nil {
+		return fmt.Errorf("list revisions: %w", err)
+	}
+	now := r.c.Now()
+	for _, o := range list.Items {
+		routes := strings.Split(o.Meta.Annotations[servingv1.RoutesAnnotationKey], ",")
+		left := removeRoute(routes, routeName)
+		if len(left) == len(routes) {
+			continue
+		}
+		rev := &servingv1.Revision{}
+		if err := r.c.Decode(ctx, o, rev); err != nil {
+			return err
+		}
+		old := typed.Clone(rev)
+		left = removeRoute(left, "")
+		if len(left) > 0 {
+			rev.Annotations[servingv1.RoutesAnnotationKey] = strings.Join(left, ",")
+		} else {
+			delete(rev.Annotations, servingv1.RoutesAnnotationKey)
+			if rev.GetRoutingState() == servingv1.RoutingStateActive {
+				rev.Labels[servingv1.RoutingStateLabelKey] = string(servingv1.RoutingStateReserve)
+				rev.Annotations[servingv1.RoutingStateModifiedAnnotationKey] = now.UTC().Format(time.RFC3339)
+			}
+		}
+		if err := r.c.Update(ctx, o.Key, rev, old); err != nil && !typed.IsNotFound(err) {
+			return err
+		}
+	}
+	return nil
 }

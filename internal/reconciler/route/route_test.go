@@ -863,3 +863,23 @@ func TestReconcileRoutingStateOfDroppedConfiguration(t *testing.T) {
 		t.Errorf("a-00001 routes = %q, want none", got)
 	}
 }
+
+// TestDeletedRouteReleasesRevisions: a deleted Route leaves the routes
+// annotation of its revisions, and those no route uses go to reserve.
+func TestDeletedRouteReleasesRevisions(t *testing.T) {
+	c, _ := newClient(t)
+	w := world{t: t, c: c}
+	cfg := w.configuration("a", "a-00001", "a-00001", false)
+	w.revision(cfg, "a-00001", servingv1.RoutingStateActive, isReady, "web,other", nil)
+	w.revision(cfg, "a-00002", servingv1.RoutingStateActive, isReady, "web", nil)
+	r := &Reconciler{c: c, table: newFakeTable(), network: network()}
+	if err := r.Reconcile(context.Background(), routeKey("web")); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.getRevision("a-00001"); got.GetRoutingState() != servingv1.RoutingStateActive || got.Annotations[servingv1.RoutesAnnotationKey] != "other" {
+		t.Errorf("a-00001 after deleting web: state %s, routes %q; want active and other", got.GetRoutingState(), got.Annotations[servingv1.RoutesAnnotationKey])
+	}
+	if got := w.getRevision("a-00002"); got.GetRoutingState() != servingv1.RoutingStateReserve || got.Annotations[servingv1.RoutesAnnotationKey] != "" {
+		t.Errorf("a-00002 after deleting web: state %s, routes %q; want reserve and none", got.GetRoutingState(), got.Annotations[servingv1.RoutesAnnotationKey])
+	}
+}
