@@ -183,10 +183,14 @@ func Run(ctx context.Context, cfg Config) error {
 	sv.ingress.SetFallback(ev.ingress)
 	defer ev.close(context.Background())
 
+	// API requests that stream (watches, logs -f, event tail) end when
+	// skiff stops, rather than holding the shutdown for its grace period.
+	apiReqCtx, endAPIRequests := context.WithCancel(context.Background())
+	defer endAPIRequests()
 	servers := []*http.Server{
 		{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, TLSConfig: &tls.Config{
 			Certificates: []tls.Certificate{tlsCerts.Certificate}, MinVersion: tls.VersionTLS12,
-		}},
+		}, BaseContext: func(net.Listener) context.Context { return apiReqCtx }},
 		sv.ingress.NewServer(),
 	}
 	listeners := []net.Listener{tls.NewListener(apiLn, servers[0].TLSConfig), httpLn}
@@ -238,6 +242,7 @@ func Run(ctx context.Context, cfg Config) error {
 	log.Info("skiff is stopping")
 	shCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
+	endAPIRequests()
 	for _, srv := range servers {
 		if err := srv.Shutdown(shCtx); err != nil {
 			log.Warn("shutdown listener", logKeyErr, err)

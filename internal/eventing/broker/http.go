@@ -112,7 +112,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request) error {
 		log.Info("dropping event whose ttl ran out", logKeyTTL, ttl)
 		return nil
 	}
-	if err := in.store(r.Context(), namespace, name, *e); err != nil {
+	if err := in.store(r.Context(), namespace, name, *e, true); err != nil {
 		if errors.Is(err, ErrInvalidEvent) {
 			// The data does not fit its (absent or declared) content type:
 			// without datacontenttype, CloudEvents reads data as JSON.

@@ -227,18 +227,24 @@ func (in *Ingress) Publish(ctx context.Context, namespace, name string, e event.
 	if err := e.Validate(); err != nil {
 		return fmt.Errorf("publish to broker %s/%s: %w: %w", namespace, name, ErrInvalidEvent, err)
 	}
-	return in.store(ctx, namespace, name, e)
+	// A reply often keeps the source and id of the event it answers; the
+	// client deduplication key would drop it as a duplicate of that event.
+	return in.store(ctx, namespace, name, e, false)
 }
 
 // store stamps the arrival time and publishes e to the broker's stream,
 // returning once JetStream has acknowledged it.
-func (in *Ingress) store(ctx context.Context, namespace, name string, e event.Event) error {
+func (in *Ingress) store(ctx context.Context, namespace, name string, e event.Event, dedupe bool) error {
 	e.SetExtension(ExtArrivalTime, in.now().UTC().Format(time.RFC3339Nano))
 	data, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encode event %s: %w: %w", e.ID(), ErrInvalidEvent, err)
 	}
-	if _, err := in.js.Publish(ctx, Subject(namespace, name), data, jetstream.WithMsgID(MsgID(e))); err != nil {
+	var opts []jetstream.PublishOpt
+	if dedupe {
+		opts = append(opts, jetstream.WithMsgID(MsgID(e)))
+	}
+	if _, err := in.js.Publish(ctx, Subject(namespace, name), data, opts...); err != nil {
 		return fmt.Errorf("store event %s in broker %s/%s: %w", e.ID(), namespace, name, err)
 	}
 	return nil

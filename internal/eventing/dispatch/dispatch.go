@@ -255,13 +255,22 @@ func (d *Dispatcher) SetTrigger(ctx context.Context, t Trigger) error {
 	}
 	if r, ok := d.triggers[key]; ok {
 		if r.uid == t.UID && r.broker == t.Broker {
-			r.trigger.Store(&t)
-			return nil
-		}
-		r.stop()
-		delete(d.triggers, key)
-		if err := d.deleteConsumer(ctx, r.stream, r.name); err != nil {
-			return fmt.Errorf("set trigger %s/%s: %w", t.Namespace, t.Name, err)
+			if _, err := d.js.Consumer(ctx, r.stream, r.name); err == nil {
+				r.trigger.Store(&t)
+				return nil
+			}
+			// The consumer is gone (the broker's stream was deleted and
+			// made again): run the trigger anew.
+			r.stop()
+			delete(d.triggers, key)
+		} else {
+			// Delete the old consumer first, so that a failure leaves the
+			// runner known and the retry deletes it again.
+			if err := d.deleteConsumer(ctx, r.stream, r.name); err != nil {
+				return fmt.Errorf("set trigger %s/%s: %w", t.Namespace, t.Name, err)
+			}
+			r.stop()
+			delete(d.triggers, key)
 		}
 	}
 	stream, name := broker.StreamName(t.Namespace, t.Broker), ConsumerName(t.UID)

@@ -65,7 +65,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
 	b.Status.InitializeConditions(now)
 	b.Status.ObservedGeneration = b.Generation
 	memory := b.Annotations[eventingv1.BrokerClassAnnotationKey] == InMemoryClass
-	if err := r.ingress.EnsureBroker(ctx, b.Namespace, b.Name, memory); err != nil {
+	ensureErr := r.ingress.EnsureBroker(ctx, b.Namespace, b.Name, memory)
+	if err := ensureErr; err != nil {
 		b.Status.MarkIngressFailed(now, "StreamFailed", err.Error())
 		b.Status.MarkTriggerChannelFailed(now, "StreamFailed", err.Error())
 	} else {
@@ -86,8 +87,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
 	} else {
 		b.Status.MarkDeadLetterSinkNotConfigured(now)
 	}
-	if typed.Equal(before, b.Status) {
-		return nil
+	if !typed.Equal(before, b.Status) {
+		if err := r.c.UpdateStatus(ctx, key, b); err != nil {
+			return err
+		}
 	}
-	return r.c.UpdateStatus(ctx, key, b)
+	// A stream that could not be made is tried again with backoff.
+	return ensureErr
 }

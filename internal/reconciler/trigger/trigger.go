@@ -63,16 +63,26 @@ func NewController(c *typed.Client, d Dispatcher, logger *slog.Logger) *controll
 	}, controller.Options{Logger: logger})
 }
 
-func (r *Reconciler) remove(ctx context.Context, key store.Key) error {
+// remove stops the trigger's consumer, if this reconciler started one
+// (uid, when known, names it otherwise); the record is dropped only once
+// the removal succeeded, so that a failure is retried.
+func (r *Reconciler) remove(ctx context.Context, key store.Key, uid string) error {
 	id := key.Namespace + "/" + key.Name
 	r.mu.Lock()
-	uid, ok := r.uids[id]
-	delete(r.uids, id)
+	if u, ok := r.uids[id]; ok {
+		uid = u
+	}
 	r.mu.Unlock()
-	if !ok {
+	if uid == "" {
 		return nil
 	}
-	return r.d.RemoveTrigger(ctx, key.Namespace, key.Name, uid)
+	if err := r.d.RemoveTrigger(ctx, key.Namespace, key.Name, uid); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	delete(r.uids, id)
+	r.mu.Unlock()
+	return nil
 }
 
 // Reconcile implements controller.Reconciler.
@@ -80,18 +90,23 @@ func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
 	t := &eventingv1.Trigger{}
 	if err := r.c.Get(ctx, key, t); err != nil {
 		if typed.IsNotFound(err) {
-			return r.remove(ctx, key)
+			return r.remove(ctx, key, "")
 		}
 		return err
 	}
 	if t.DeletionTimestamp != nil {
-		return r.remove(ctx, key)
+		return r.remove(ctx, key, string(t.UID))
 	}
 	before := typed.Clone(t.Status)
 	now := r.c.Now()
 	t.Status.InitializeConditions(now)
 	t.Status.ObservedGeneration = t.Generation
-	err := r.reconcile(ctx, t, now)
+	subscribed, err := r.reconcile(ctx, t, now)
+	if err == nil && !subscribed {
+		// A trigger that cannot deliver (no broker, broker not ready, a
+		// filter or destination that does not resolve) runs no consumer.
+		err = r.remove(ctx, key, "")
+	}
 	if !typed.Equal(before, t.Status) {
 		if werr := r.c.UpdateStatus(ctx, key, t); werr != nil {
 			return werr
@@ -100,14 +115,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
 	return err
 }
 
-func (r *Reconciler) reconcile(ctx context.Context, t *eventingv1.Trigger, now time.Time) error {
+func (r *Reconciler) reconcile(ctx context.Context, t *eventingv1.Trigger, now time.Time) (bool, error) {
 	b := &eventingv1.Broker{}
 	if err := r.c.Get(ctx, typed.Key(group, "brokers", t.Namespace, t.Spec.Broker), b); err != nil {
 		if typed.IsNotFound(err) {
 			t.Status.MarkBrokerFailed(now, "BrokerDoesNotExist", fmt.Sprintf("Broker %q does not exist", t.Spec.Broker))
-			return nil
+			return false, nil
 		}
-		return err
+		return false, err
 	}
 	t.Status.PropagateBrokerCondition(now, b.Status.GetTopLevelCondition())
 	t.Status.MarkDependencySucceeded(now)
@@ -115,7 +130,7 @@ func (r *Reconciler) reconcile(ctx context.Context, t *eventingv1.Trigger, now t
 	sub, err := r.resolver.Resolve(ctx, t.Namespace, t.Spec.Subscriber)
 	if err != nil {
 		t.Status.MarkSubscriberResolvedFailed(now, "Unable to get the Subscriber's URI", err.Error())
-		return nil
+		return false, nil
 	}
 	su, _ := apis.ParseURL(sub.String())
 	t.Status.SubscriberURI = su
@@ -128,7 +143,7 @@ func (r *Reconciler) reconcile(ctx context.Context, t *eventingv1.Trigger, now t
 	}
 	d, err := r.delivery(ctx, t, spec, now)
 	if err != nil {
-		return nil
+		return false, nil
 	}
 	var attrs map[string]string
 	if t.Spec.Filter != nil {
@@ -137,24 +152,24 @@ func (r *Reconciler) reconcile(ctx context.Context, t *eventingv1.Trigger, now t
 	f, err := filter.Compile(attrs, t.Spec.Filters)
 	if err != nil {
 		t.Status.MarkNotSubscribed(now, "FilterInvalid", err.Error())
-		return nil
+		return false, nil
 	}
 	if c := b.Status.GetTopLevelCondition(); c == nil || !c.IsTrue() {
 		t.Status.MarkSubscribedUnknown(now, "BrokerNotReady", "the Broker is not ready")
-		return nil
+		return false, nil
 	}
 	if err := r.d.SetTrigger(ctx, dispatch.Trigger{
 		Namespace: t.Namespace, Name: t.Name, UID: string(t.UID), Broker: t.Spec.Broker,
 		Filter: f, SubscriberURL: sub.String(), Delivery: d,
 	}); err != nil {
 		t.Status.MarkNotSubscribed(now, "ConsumerFailed", err.Error())
-		return err
+		return false, err
 	}
 	r.mu.Lock()
 	r.uids[t.Namespace+"/"+t.Name] = string(t.UID)
 	r.mu.Unlock()
 	t.Status.MarkSubscribed(now)
-	return nil
+	return true, nil
 }
 
 // delivery resolves a DeliverySpec into the dispatcher's terms and records
