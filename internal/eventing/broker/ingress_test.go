@@ -383,3 +383,24 @@ func TestNames(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyKeepingTheIDIsStored: a reply that keeps the source and id of
+// the event it answers is not taken for a client retry of that event.
+func TestReplyKeepingTheIDIsStored(t *testing.T) {
+	f := newFixture(t, IngressOptions{})
+	if resp := f.do(t, http.MethodPost, "/default/b", binaryHeaders("same"), "{}"); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST = %d, want 202", resp.StatusCode)
+	}
+	stored := f.messages(t, "default", "b")
+	if len(stored) != 1 {
+		t.Fatalf("stored %d events, want 1", len(stored))
+	}
+	reply := stored[0].Clone()
+	reply.SetType("transformed")
+	if err := f.in.Publish(t.Context(), "default", "b", reply); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.messages(t, "default", "b"); len(got) != 2 || got[1].Type() != "transformed" {
+		t.Errorf("after the reply the stream holds %d events, want 2 with the reply last", len(got))
+	}
+}
