@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -81,7 +82,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request) error {
 	if r.ContentLength > in.max {
 		return statusError(http.StatusRequestEntityTooLarge, "event of %d bytes is over the limit of %d bytes", r.ContentLength, in.max)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, in.max))
+	body, err := readBody(w, r, in.max)
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return statusError(http.StatusRequestEntityTooLarge, "event is over the limit of %d bytes", in.max)
@@ -92,10 +93,11 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return statusError(http.StatusBadRequest, "%w: %w", ErrInvalidEvent, err)
 	}
-	req := r.Clone(r.Context())
+	// The SDK reads only the header and body of the request.
+	req := *r
 	req.Header = header
 	req.Body = io.NopCloser(bytes.NewReader(body))
-	e, err := cehttp.NewEventFromHTTPRequest(req)
+	e, err := cehttp.NewEventFromHTTPRequest(&req)
 	if err != nil {
 		return statusError(http.StatusBadRequest, "%w: %w", ErrInvalidEvent, err)
 	}
@@ -114,8 +116,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := in.store(r.Context(), namespace, name, *e, true); err != nil {
 		if errors.Is(err, ErrInvalidEvent) {
-			// The data does not fit its (absent or declared) content type:
-			// without datacontenttype, CloudEvents reads data as JSON.
+			// An attribute that has no canonical string form.
 			return statusError(http.StatusBadRequest, "%w", err)
 		}
 		log.Warn("store event", logKeyError, err)
@@ -159,10 +160,35 @@ func parsePath(p string) (namespace, name string, ok bool) {
 	return parts[0], parts[1], true
 }
 
+// readBody reads the request body, at most limit bytes, into one buffer
+// sized from Content-Length when the client sent one.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength < 0 {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
 // decodeBinaryHeaders percent-decodes the ce- headers of a binary-mode
 // request, as the CloudEvents HTTP binding requires and the SDK does not
-// do, and rejects values that are not valid percent-encoded UTF-8.
+// do, and rejects values that are not valid percent-encoded UTF-8. h is
+// returned as it is when nothing is percent-encoded, else a decoded copy.
 func decodeBinaryHeaders(h http.Header) (http.Header, error) {
+	encoded := false
+	for k, vs := range h {
+		if strings.HasPrefix(k, ceHeaderPrefix) && slices.ContainsFunc(vs, func(v string) bool { return strings.Contains(v, "%") }) {
+			encoded = true
+			break
+		}
+	}
+	if !encoded {
+		return h, nil
+	}
 	out := h.Clone()
 	for k, vs := range out {
 		if !strings.HasPrefix(k, ceHeaderPrefix) {

@@ -11,7 +11,6 @@ package broker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -236,15 +235,15 @@ func (in *Ingress) Publish(ctx context.Context, namespace, name string, e event.
 // returning once JetStream has acknowledged it.
 func (in *Ingress) store(ctx context.Context, namespace, name string, e event.Event, dedupe bool) error {
 	e.SetExtension(ExtArrivalTime, in.now().UTC().Format(time.RFC3339Nano))
-	data, err := json.Marshal(e)
+	msg, err := EncodeMsg(Subject(namespace, name), e)
 	if err != nil {
-		return fmt.Errorf("encode event %s: %w: %w", e.ID(), ErrInvalidEvent, err)
+		return err
 	}
 	var opts []jetstream.PublishOpt
 	if dedupe {
 		opts = append(opts, jetstream.WithMsgID(MsgID(e)))
 	}
-	if _, err := in.js.Publish(ctx, Subject(namespace, name), data, opts...); err != nil {
+	if _, err := in.js.PublishMsg(ctx, msg, opts...); err != nil {
 		return fmt.Errorf("store event %s in broker %s/%s: %w", e.ID(), namespace, name, err)
 	}
 	return nil

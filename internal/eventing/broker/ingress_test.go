@@ -2,7 +2,6 @@ package broker
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -64,8 +63,8 @@ func (f *fixture) messages(t *testing.T, ns, name string) []event.Event {
 		if err != nil {
 			t.Fatalf("GetMsg(%d): %v", seq, err)
 		}
-		var e event.Event
-		if err := json.Unmarshal(m.Data, &e); err != nil {
+		e, err := DecodeMsg(m.Header, m.Data)
+		if err != nil {
 			t.Fatalf("decode stored event: %v", err)
 		}
 		out = append(out, e)

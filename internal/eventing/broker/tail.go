@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -53,7 +54,17 @@ func (in *Ingress) TailHandler() http.Handler {
 			if err != nil {
 				return
 			}
-			if _, err := w.Write(append(m.Data(), '\n')); err != nil {
+			e, err := DecodeMsg(m.Headers(), m.Data())
+			if err != nil {
+				in.logger.Warn("tail: undecodable event in stream", logKeyError, err)
+				continue
+			}
+			line, err := json.Marshal(e)
+			if err != nil {
+				in.logger.Warn("tail: encode event", logKeyID, e.ID(), logKeyError, err)
+				continue
+			}
+			if _, err := w.Write(append(line, '\n')); err != nil {
 				return
 			}
 			if flusher != nil {

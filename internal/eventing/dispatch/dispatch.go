@@ -13,7 +13,6 @@ package dispatch
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -52,7 +51,7 @@ const (
 	DefaultAttemptTimeout = time.Minute
 	// DefaultWorkers is how many events of one Trigger are delivered at
 	// once.
-	DefaultWorkers = 16
+	DefaultWorkers = 64
 	// maxAckPending bounds the events of one Trigger handed out and not yet
 	// acknowledged.
 	maxAckPending = 256
@@ -426,8 +425,8 @@ func (d *Dispatcher) run(ctx context.Context, r *runner, cons jetstream.Consumer
 // handle processes one event of the stream and acknowledges it when it is
 // done with: filtered out, delivered or dead-lettered.
 func (d *Dispatcher) handle(ctx context.Context, t *Trigger, m jetstream.Msg, log *slog.Logger) {
-	var e event.Event
-	if err := json.Unmarshal(m.Data(), &e); err != nil {
+	e, err := broker.DecodeMsg(m.Headers(), m.Data())
+	if err != nil {
 		// It can never be delivered; redelivering it would loop forever.
 		log.Error("undecodable event in stream, dropping it", logKeyError, err)
 		_ = m.Term()
@@ -459,26 +458,29 @@ func ackOrLog(m jetstream.Msg, log *slog.Logger) {
 }
 
 // heartbeat tells JetStream every third of AckWait that m is still being
-// worked on, until the returned func is called.
+// worked on, until the returned func is called. It is a timer, not a
+// goroutine: nearly every event is done long before it first fires.
 func (d *Dispatcher) heartbeat(ctx context.Context, m jetstream.Msg) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(d.ackWait / 3)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				_ = m.InProgress()
-			}
+	every := d.ackWait / 3
+	var mu sync.Mutex
+	stopped := false
+	var t *time.Timer
+	mu.Lock() // the callback waits until t is set
+	defer mu.Unlock()
+	t = time.AfterFunc(every, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped || ctx.Err() != nil {
+			return
 		}
-	}()
+		_ = m.InProgress()
+		t.Reset(every)
+	})
 	return func() {
-		cancel()
-		<-done
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
+		t.Stop()
 	}
 }
 

@@ -588,3 +588,26 @@ func TestSetTriggerErrors(t *testing.T) {
 		t.Errorf("SetTrigger after Close = nil, want %v", ErrClosed)
 	}
 }
+
+// A delivery that takes several AckWaits is kept by the heartbeat: JetStream
+// does not hand the event out again while it is being worked on.
+func TestHeartbeatHoldsLongDelivery(t *testing.T) {
+	const ackWait = 300 * time.Millisecond
+	f := newFixture(t, ackWait)
+	release := make(chan struct{})
+	s := newSink(t, func(n int, w http.ResponseWriter) {
+		if n == 0 {
+			<-release
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	f.setTrigger(t, Trigger{SubscriberURL: s.srv.URL})
+	f.publish(t, "slow", "dev.example")
+	checkFor(t, "the first delivery", 10*time.Second, func() bool { return len(s.got()) == 1 })
+	time.Sleep(4 * ackWait)
+	close(release)
+	f.acked(t, "uid-1", 1)
+	if got := s.ids(); len(got) != 1 {
+		t.Errorf("deliveries = %v, want the event once", got)
+	}
+}

@@ -1,0 +1,144 @@
+package broker
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/cloudevents/sdk-go/v2/types"
+	"github.com/nats-io/nats.go"
+)
+
+// Events are kept in a broker's stream in the binary content mode of the
+// CloudEvents NATS protocol binding: every context attribute is a message
+// header named "ce-" and the attribute, datacontenttype is the
+// "content-type" header, and the message body is the event's data as it
+// arrived. Storing the data as-is spares the JSON encoding and decoding of
+// the structured format on every event. Messages stored before this format
+// (structured JSON bodies without a ce-specversion header) are still read.
+
+// Header names of stored events.
+const (
+	storedPrefix      = "ce-"
+	storedSpecVersion = storedPrefix + "specversion"
+	storedContentType = "content-type"
+)
+
+// EncodeMsg is the JetStream message that stores e on subject. The data is
+// referenced, not copied.
+func EncodeMsg(subject string, e event.Event) (*nats.Msg, error) {
+	ctx := e.Context
+	if ctx == nil {
+		return nil, fmt.Errorf("encode event: %w: no context", ErrInvalidEvent)
+	}
+	exts := extensions(ctx)
+	h := make(nats.Header, 8+len(exts))
+	h[storedSpecVersion] = []string{ctx.GetSpecVersion()}
+	h[storedPrefix+"id"] = []string{ctx.GetID()}
+	h[storedPrefix+"source"] = []string{ctx.GetSource()}
+	h[storedPrefix+"type"] = []string{ctx.GetType()}
+	if v := ctx.GetSubject(); v != "" {
+		h[storedPrefix+"subject"] = []string{v}
+	}
+	if t := ctx.GetTime(); !t.IsZero() {
+		h[storedPrefix+"time"] = []string{types.FormatTime(t)}
+	}
+	if v := ctx.GetDataSchema(); v != "" {
+		h[storedPrefix+"dataschema"] = []string{v}
+	}
+	if v := ctx.GetDataContentType(); v != "" {
+		h[storedContentType] = []string{v}
+	}
+	for name, v := range exts {
+		s, err := types.Format(v)
+		if err != nil {
+			return nil, fmt.Errorf("encode event %s: %w: extension %s: %w", ctx.GetID(), ErrInvalidEvent, name, err)
+		}
+		h[storedPrefix+name] = []string{s}
+	}
+	return &nats.Msg{Subject: subject, Header: h, Data: e.Data()}, nil
+}
+
+// extensions are the extensions of ctx, without the copy GetExtensions
+// makes for version 1.0 contexts.
+func extensions(ctx event.EventContext) map[string]any {
+	if v1, ok := ctx.(*event.EventContextV1); ok {
+		return v1.Extensions
+	}
+	return ctx.GetExtensions()
+}
+
+// DecodeMsg reads an event stored by EncodeMsg, or by the structured JSON
+// format used before it. The event's data references body.
+func DecodeMsg(header nats.Header, body []byte) (event.Event, error) {
+	sv := first(header, storedSpecVersion)
+	if sv == "" {
+		var e event.Event
+		if err := json.Unmarshal(body, &e); err != nil {
+			return event.Event{}, fmt.Errorf("decode stored event: %w", err)
+		}
+		return e, nil
+	}
+	e := event.New(sv)
+	if e.Context == nil {
+		return event.Event{}, fmt.Errorf("decode stored event: unknown specversion %q", sv)
+	}
+	for k, vs := range header {
+		if len(vs) == 0 {
+			continue
+		}
+		v := vs[0]
+		if k == storedContentType {
+			e.SetDataContentType(v)
+			continue
+		}
+		name, ok := strings.CutPrefix(k, storedPrefix)
+		if !ok {
+			continue
+		}
+		if err := setAttribute(&e, name, v); err != nil {
+			return event.Event{}, fmt.Errorf("decode stored event: attribute %s: %w", name, err)
+		}
+	}
+	if len(body) > 0 {
+		e.DataEncoded = body
+	}
+	return e, nil
+}
+
+// setAttribute sets the context attribute or extension name of e from its
+// canonical string form.
+func setAttribute(e *event.Event, name, v string) error {
+	switch name {
+	case "specversion":
+		return nil
+	case "id":
+		e.SetID(v)
+	case "source":
+		e.SetSource(v)
+	case "type":
+		e.SetType(v)
+	case "subject":
+		e.SetSubject(v)
+	case "dataschema":
+		e.SetDataSchema(v)
+	case "time":
+		t, err := types.ParseTime(v)
+		if err != nil {
+			return err
+		}
+		e.SetTime(t)
+	default:
+		return e.Context.SetExtension(name, v)
+	}
+	return nil
+}
+
+// first is the first value of a header, or "".
+func first(h nats.Header, k string) string {
+	if vs := h[k]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
