@@ -8,6 +8,7 @@ import (
 
 	"github.com/skiff-sh/skiff/internal/apis/registry"
 	"github.com/skiff-sh/skiff/internal/client"
+	"github.com/skiff-sh/skiff/internal/gctune"
 	"github.com/skiff-sh/skiff/internal/kubeconfig"
 
 	"github.com/skiff-sh/skiff/internal/platform"
@@ -35,6 +36,7 @@ func newServerCmd(s streams, cf *clientFlags) *cobra.Command {
 			default:
 				return fmt.Errorf("--sync must be default or always, got %q", sync)
 			}
+			gctune.Apply()
 			cfg.Logger = slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
 			if len(applyPaths) > 0 {
 				cfg.OnReady = func(ctx context.Context, kubeconfigPath string) {

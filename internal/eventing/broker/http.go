@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -104,14 +105,17 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request) error {
 	if err := e.Validate(); err != nil {
 		return statusError(http.StatusBadRequest, "%w: %w", ErrInvalidEvent, err)
 	}
-	log := in.logger.With(logKeyNamespace, namespace, logKeyBroker, name, logKeyID, e.ID(), logKeySource, e.Source())
+	// Built only when needed: nearly every event is stored without a word.
+	log := func() *slog.Logger {
+		return in.logger.With(logKeyNamespace, namespace, logKeyBroker, name, logKeyID, e.ID(), logKeySource, e.Source())
+	}
 	if ttl, ok := TTL(*e); !ok {
 		// Knative gives an event without a usable TTL the default one.
 		e.SetExtension(ExtTTL, DefaultTTL)
 	} else if ttl <= 0 {
 		// A spent TTL means the event is looping; Knative drops it and the
 		// sender is told it was accepted, so it does not retry.
-		log.Info("dropping event whose ttl ran out", logKeyTTL, ttl)
+		log().Info("dropping event whose ttl ran out", logKeyTTL, ttl)
 		return nil
 	}
 	if err := in.store(r.Context(), namespace, name, *e, true); err != nil {
@@ -119,7 +123,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request) error {
 			// An attribute that has no canonical string form.
 			return statusError(http.StatusBadRequest, "%w", err)
 		}
-		log.Warn("store event", logKeyError, err)
+		log().Warn("store event", logKeyError, err)
 		return err
 	}
 	return nil

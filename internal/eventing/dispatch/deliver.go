@@ -74,7 +74,7 @@ func (r result) retryable() bool {
 // returns nil once the event is done with (delivered, dead-lettered, or
 // dropped for want of a dead-letter sink) and an error when it must be
 // delivered again.
-func (d *Dispatcher) deliver(ctx context.Context, t *Trigger, e event.Event, log *slog.Logger) error {
+func (d *Dispatcher) deliver(ctx context.Context, t *Trigger, e event.Event, log func() *slog.Logger) error {
 	res := d.sendWithRetries(ctx, t.SubscriberURL, e, t.Delivery, true, log)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("deliver to %s: %w", t.SubscriberURL, err)
@@ -94,9 +94,9 @@ func (d *Dispatcher) deliver(ctx context.Context, t *Trigger, e event.Event, log
 		}
 		return nil
 	}
-	log.Info("delivery failed", logKeyStatus, res.status, logKeyError, res.err)
+	log().Info("delivery failed", logKeyStatus, res.status, logKeyError, res.err)
 	if t.Delivery.DeadLetterURL == "" {
-		log.Warn("dropping undeliverable event: no dead-letter sink", logKeyStatus, res.status)
+		log().Warn("dropping undeliverable event: no dead-letter sink", logKeyStatus, res.status)
 		return nil
 	}
 	dl := DeadLetter(e, t.SubscriberURL, res.status, res.body)
@@ -125,14 +125,14 @@ func DeadLetter(e event.Event, dest string, status int, body []byte) event.Event
 
 // sendWithRetries makes up to del.Retry+1 attempts, waiting Backoff
 // between them, and returns the last result.
-func (d *Dispatcher) sendWithRetries(ctx context.Context, url string, e event.Event, del Delivery, wantReply bool, log *slog.Logger) result {
+func (d *Dispatcher) sendWithRetries(ctx context.Context, url string, e event.Event, del Delivery, wantReply bool, log func() *slog.Logger) result {
 	for n := 0; ; n++ {
 		res := d.send(ctx, url, e, del, wantReply)
 		if res.ok() || !res.retryable() || n >= del.Retry || ctx.Err() != nil {
 			return res
 		}
 		wait := Backoff(del, n, res.status, res.retryAfter)
-		log.Debug("retrying delivery", logKeyAttempt, n+1, logKeyStatus, res.status, "wait", wait, logKeyError, res.err)
+		log().Debug("retrying delivery", logKeyAttempt, n+1, logKeyStatus, res.status, "wait", wait, logKeyError, res.err)
 		if err := d.sleep(ctx, wait); err != nil {
 			res.err = err
 			return res

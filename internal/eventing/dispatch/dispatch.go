@@ -27,6 +27,7 @@ import (
 
 	"github.com/skiff-sh/skiff/internal/eventing/broker"
 	"github.com/skiff-sh/skiff/internal/eventing/filter"
+	"github.com/skiff-sh/skiff/internal/eventing/sender"
 )
 
 // Backoff policies of a Delivery.
@@ -147,6 +148,9 @@ type Dispatcher struct {
 	sleep   func(ctx context.Context, d time.Duration) error
 	ackWait time.Duration
 	workers int
+	// transport is the default client's, closed with the Dispatcher; nil
+	// when Options.HTTPClient was given.
+	transport *sender.Transport
 
 	// mu guards triggers and closed.
 	mu       sync.Mutex
@@ -194,7 +198,10 @@ func New(js jetstream.JetStream, reply ReplyFunc, opts Options) *Dispatcher {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 256
 		tr.MaxIdleConns = 1024
-		client.Transport = tr
+		// Plain-HTTP subscribers, nearly all of them, take the lean
+		// client; HTTPS and proxied ones go through net/http.
+		d.transport = sender.New(sender.Options{Fallback: tr})
+		client.Transport = d.transport
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	d.client = &client
@@ -350,6 +357,9 @@ func (d *Dispatcher) Close() {
 	for _, r := range runners {
 		<-r.done
 	}
+	if d.transport != nil {
+		d.transport.Close()
+	}
 }
 
 // stop cancels the runner and waits for it and its workers.
@@ -432,28 +442,35 @@ func (d *Dispatcher) handle(ctx context.Context, t *Trigger, m jetstream.Msg, lo
 		_ = m.Term()
 		return
 	}
-	log = log.With(logKeyID, e.ID(), logKeySource, e.Source())
+	// Most events are never logged about: their logger is made on first use.
+	var elog *slog.Logger
+	eventLog := func() *slog.Logger {
+		if elog == nil {
+			elog = log.With(logKeyID, e.ID(), logKeySource, e.Source())
+		}
+		return elog
+	}
 	if t.Filter != nil && !t.Filter.Match(e) {
-		ackOrLog(m, log)
+		ackOrLog(m, eventLog)
 		return
 	}
 	// Keep the event ours while retries run longer than AckWait.
 	stopHeartbeat := d.heartbeat(ctx, m)
 	defer stopHeartbeat()
-	switch err := d.deliver(ctx, t, e, log); {
+	switch err := d.deliver(ctx, t, e, eventLog); {
 	case err == nil:
-		ackOrLog(m, log)
+		ackOrLog(m, eventLog)
 	case ctx.Err() != nil:
 		// Stopping: JetStream redelivers it to the next consumer run.
 	default:
-		log.Warn("event neither delivered nor dead-lettered, leaving it for redelivery", logKeyError, err)
+		eventLog().Warn("event neither delivered nor dead-lettered, leaving it for redelivery", logKeyError, err)
 	}
 }
 
 // ackOrLog acknowledges m.
-func ackOrLog(m jetstream.Msg, log *slog.Logger) {
+func ackOrLog(m jetstream.Msg, log func() *slog.Logger) {
 	if err := m.Ack(); err != nil {
-		log.Warn("ack event", logKeyError, err)
+		log().Warn("ack event", logKeyError, err)
 	}
 }
 
