@@ -7,7 +7,8 @@
 // to five times the live data instead costs a few tens of megabytes under
 // load and nothing at idle, and gave the broker about a fifth more events
 // per second on a 2-core machine (docs/benchmarks.md). GOGC in the
-// environment still decides when it is set.
+// environment still decides when it is set, and GOMEMLIMIT caps the heap
+// where memory is tight.
 package gctune
 
 import (
@@ -19,15 +20,11 @@ import (
 // sets GOGC.
 const Percent = 400
 
-// Apply sets the collector's target to Percent unless GOGC is set in the
-// environment, and returns the previous setting, which
-// debug.SetGCPercent restores.
-func Apply() (previous int) {
-	if _, ok := os.LookupEnv("GOGC"); ok {
-		// Read the current setting by setting it to itself.
-		previous = debug.SetGCPercent(Percent)
-		debug.SetGCPercent(previous)
-		return previous
+// Apply sets the collector's target to Percent unless GOGC is set (and not
+// empty) in the environment.
+func Apply() {
+	if os.Getenv("GOGC") != "" {
+		return
 	}
-	return debug.SetGCPercent(Percent)
+	debug.SetGCPercent(Percent)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/cloudevents/sdk-go/v2/types"
@@ -23,17 +24,47 @@ const (
 	storedPrefix      = "ce-"
 	storedSpecVersion = storedPrefix + "specversion"
 	storedContentType = "content-type"
+	// storedBase64 marks data that arrived as data_base64 in a structured
+	// event, so that it leaves as data_base64 again.
+	storedBase64 = "skiff-data-base64"
 )
 
 // EncodeMsg is the JetStream message that stores e on subject. The data is
-// referenced, not copied.
+// referenced, not copied. An event the headers cannot carry exactly (a
+// version other than 1.0, or an attribute value with surrounding whitespace
+// or control characters, which NATS headers trim or replace) is stored in
+// the structured JSON format instead, which DecodeMsg reads too.
 func EncodeMsg(subject string, e event.Event) (*nats.Msg, error) {
 	ctx := e.Context
 	if ctx == nil {
 		return nil, fmt.Errorf("encode event: %w: no context", ErrInvalidEvent)
 	}
+	h, ok, err := storedHeaders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		MarkBinaryData(&e)
+		data, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode event %s: %w: %w", ctx.GetID(), ErrInvalidEvent, err)
+		}
+		return &nats.Msg{Subject: subject, Header: nats.Header{}, Data: data}, nil
+	}
+	if e.DataBase64 {
+		h[storedBase64] = []string{"true"}
+	}
+	return &nats.Msg{Subject: subject, Header: h, Data: e.Data()}, nil
+}
+
+// storedHeaders are the headers of ctx in the binary format; ok is false
+// when they cannot carry it exactly.
+func storedHeaders(ctx event.EventContext) (h nats.Header, ok bool, err error) {
+	if _, v1 := ctx.(*event.EventContextV1); !v1 {
+		return nil, false, nil
+	}
 	exts := extensions(ctx)
-	h := make(nats.Header, 8+len(exts))
+	h = make(nats.Header, 8+len(exts))
 	h[storedSpecVersion] = []string{ctx.GetSpecVersion()}
 	h[storedPrefix+"id"] = []string{ctx.GetID()}
 	h[storedPrefix+"source"] = []string{ctx.GetSource()}
@@ -53,11 +84,47 @@ func EncodeMsg(subject string, e event.Event) (*nats.Msg, error) {
 	for name, v := range exts {
 		s, err := types.Format(v)
 		if err != nil {
-			return nil, fmt.Errorf("encode event %s: %w: extension %s: %w", ctx.GetID(), ErrInvalidEvent, name, err)
+			return nil, false, fmt.Errorf("encode event %s: %w: extension %s: %w", ctx.GetID(), ErrInvalidEvent, name, err)
 		}
 		h[storedPrefix+name] = []string{s}
 	}
-	return &nats.Msg{Subject: subject, Header: h, Data: e.Data()}, nil
+	for _, vs := range h {
+		if !headerSafe(vs[0]) {
+			return nil, false, nil
+		}
+	}
+	return h, true, nil
+}
+
+// headerSafe reports whether a NATS header carries v unchanged: no
+// surrounding whitespace, no control characters.
+func headerSafe(v string) bool {
+	if v != strings.TrimSpace(v) {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// MarkBinaryData makes e's data leave a structured (JSON) encoding intact:
+// data that is not valid JSON under a JSON media type (or none, which
+// CloudEvents reads as JSON), or that is not UTF-8 text under another
+// media type, is marked to be written as data_base64. Binary-mode
+// deliveries carry data as it is and need nothing.
+func MarkBinaryData(e *event.Event) {
+	if e.DataBase64 || len(e.DataEncoded) == 0 {
+		return
+	}
+	mt := strings.ToLower(strings.TrimSpace(e.DataMediaType()))
+	if mt == "" || mt == event.ApplicationJSON || mt == event.TextJSON || strings.HasSuffix(mt, "+json") {
+		e.DataBase64 = !json.Valid(e.DataEncoded)
+		return
+	}
+	e.DataBase64 = !utf8.Valid(e.DataEncoded)
 }
 
 // extensions are the extensions of ctx, without the copy GetExtensions
@@ -89,8 +156,12 @@ func DecodeMsg(header nats.Header, body []byte) (event.Event, error) {
 			continue
 		}
 		v := vs[0]
-		if k == storedContentType {
+		switch k {
+		case storedContentType:
 			e.SetDataContentType(v)
+			continue
+		case storedBase64:
+			e.DataBase64 = v == "true"
 			continue
 		}
 		name, ok := strings.CutPrefix(k, storedPrefix)

@@ -35,6 +35,17 @@ func TestCodecRoundTrip(t *testing.T) {
 		{"content type without data", func(e *event.Event) {
 			e.SetDataContentType("text/plain")
 		}},
+		{"id with surrounding space", func(e *event.Event) {
+			e.Context.(*event.EventContextV1).ID = " id-1 " // as JSON decoding leaves it
+		}},
+		{"subject with a line break", func(e *event.Event) {
+			e.SetSubject("line1\nline2")
+			_ = e.SetData("text/plain", "text")
+		}},
+		{"extension with padding", func(e *event.Event) {
+			e.SetExtension("note", " padded ")
+			e.DataEncoded = []byte("not json") // stored as data_base64 then
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,6 +161,101 @@ func TestDecodeMsgErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, err := DecodeMsg(tt.header, []byte(tt.body)); err == nil {
 				t.Error("DecodeMsg succeeded, want an error")
+			}
+		})
+	}
+}
+
+// Events the headers cannot carry exactly go in the structured format.
+func TestEncodeMsgFallsBackToJSON(t *testing.T) {
+	e := event.New()
+	e.SetSource("/src")
+	e.SetType("t")
+	// SetID trims; a structured event decoded from JSON does not.
+	e.Context.(*event.EventContextV1).ID = "id "
+	msg, err := EncodeMsg("s", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msg.Header) != 0 || !json.Valid(msg.Data) {
+		t.Errorf("header %v, data %q: want the structured JSON format", msg.Header, msg.Data)
+	}
+}
+
+// A version 0.3 event keeps its encoding through the JSON format.
+func TestCodecV03(t *testing.T) {
+	e := event.New(event.CloudEventsVersionV03)
+	e.SetID("old")
+	e.SetSource("/src")
+	e.SetType("t")
+	if err := e.SetData("text/plain", "hello"); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := EncodeMsg("s", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeMsg(msg.Header, msg.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SpecVersion() != event.CloudEventsVersionV03 || string(got.Data()) != "hello" {
+		t.Errorf("decoded %v", got)
+	}
+}
+
+// Data that arrived as data_base64 leaves as data_base64; data that is not
+// JSON under a JSON (or no) media type, or not text under another, is
+// marked so that a structured encoding keeps it intact.
+func TestBinaryDataInStructuredEncoding(t *testing.T) {
+	tests := []struct {
+		name       string
+		ct         string
+		data       []byte
+		base64     bool // DataBase64 before storing
+		wantBase64 bool
+	}{
+		{"json", "application/json", []byte(`{"a":1}`), false, false},
+		{"no type, json", "", []byte(`[1,2]`), false, false},
+		{"no type, not json", "", []byte("hello"), false, true},
+		{"json type, not json", "application/json", []byte("{oops"), false, true},
+		{"+json type, not json", "application/vnd.x+json", []byte("{oops"), false, true},
+		{"text", "text/plain", []byte("hello"), false, false},
+		{"image", "image/jpeg", []byte{0xff, 0xd8, 0xff, 0xe0}, false, true},
+		{"arrived as base64", "", []byte(`{"a":1}`), true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := event.New()
+			e.SetID("1")
+			e.SetSource("/src")
+			e.SetType("t")
+			if tt.ct != "" {
+				e.SetDataContentType(tt.ct)
+			}
+			e.DataEncoded, e.DataBase64 = tt.data, tt.base64
+			msg, err := EncodeMsg("s", e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := DecodeMsg(msg.Header, msg.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			MarkBinaryData(&got)
+			if got.DataBase64 != tt.wantBase64 {
+				t.Errorf("DataBase64 = %v, want %v", got.DataBase64, tt.wantBase64)
+			}
+			out, err := json.Marshal(got)
+			if err != nil {
+				t.Fatalf("structured encoding: %v", err)
+			}
+			var back event.Event
+			if err := json.Unmarshal(out, &back); err != nil {
+				t.Fatalf("structured decoding of %s: %v", out, err)
+			}
+			if !bytes.Equal(back.Data(), tt.data) && !json.Valid(tt.data) {
+				t.Errorf("data after a structured round trip = %q, want %q", back.Data(), tt.data)
 			}
 		})
 	}

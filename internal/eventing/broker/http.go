@@ -164,18 +164,32 @@ func parsePath(p string) (namespace, name string, ok bool) {
 	return parts[0], parts[1], true
 }
 
-// readBody reads the request body, at most limit bytes, into one buffer
-// sized from Content-Length when the client sent one.
+// preallocMax bounds the buffer allocated from a Content-Length before any
+// of the body arrived, so that a client announcing a large body and sending
+// none of it does not hold that much memory.
+const preallocMax = 64 << 10
+
+// readBody reads the request body, at most limit bytes, into a buffer sized
+// from Content-Length (up to preallocMax) when the client sent one.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	body := http.MaxBytesReader(w, r.Body, limit)
-	if r.ContentLength < 0 {
+	switch cl := r.ContentLength; {
+	case cl < 0:
 		return io.ReadAll(body)
+	case cl <= preallocMax:
+		// net/http ends the body at Content-Length.
+		buf := make([]byte, cl)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
 	}
-	buf := make([]byte, r.ContentLength)
-	if _, err := io.ReadFull(body, buf); err != nil {
+	var buf bytes.Buffer
+	buf.Grow(preallocMax)
+	if _, err := buf.ReadFrom(body); err != nil {
 		return nil, err
 	}
-	return buf, nil
+	return buf.Bytes(), nil
 }
 
 // decodeBinaryHeaders percent-decodes the ce- headers of a binary-mode

@@ -59,6 +59,7 @@ func (in *Ingress) TailHandler() http.Handler {
 				in.logger.Warn("tail: undecodable event in stream", logKeyError, err)
 				continue
 			}
+			MarkBinaryData(&e)
 			line, err := json.Marshal(e)
 			if err != nil {
 				in.logger.Warn("tail: encode event", logKeyID, e.ID(), logKeyError, err)

@@ -50,6 +50,9 @@ type result struct {
 	reply *event.Event
 	// err says why the attempt failed, for logs.
 	err error
+	// permanent marks a failure no retry can cure: the event could not be
+	// encoded for the request.
+	permanent bool
 }
 
 // ok reports whether the event was delivered.
@@ -60,6 +63,8 @@ func (r result) ok() bool { return r.err == nil && r.status >= 200 && r.status <
 // never a redirect or another client error.
 func (r result) retryable() bool {
 	switch {
+	case r.permanent:
+		return false
 	case r.status >= 500:
 		return true
 	case r.status == http.StatusNotFound, r.status == http.StatusRequestTimeout,
@@ -101,6 +106,11 @@ func (d *Dispatcher) deliver(ctx context.Context, t *Trigger, e event.Event, log
 	}
 	dl := DeadLetter(e, t.SubscriberURL, res.status, res.body)
 	dres := d.sendWithRetries(ctx, t.Delivery.DeadLetterURL, dl, t.Delivery, false, log)
+	if dres.permanent {
+		// Sending it again cannot succeed either.
+		log().Error("dropping event that cannot be encoded for its dead-letter sink", logKeyError, dres.err)
+		return nil
+	}
 	if !dres.ok() {
 		return fmt.Errorf("dead-letter to %s: status %d: %v", t.Delivery.DeadLetterURL, dres.status, dres.err)
 	}
@@ -181,9 +191,10 @@ func (d *Dispatcher) send(ctx context.Context, url string, e event.Event, del De
 	wctx := binding.WithForceBinary(ctx)
 	if del.Format == FormatJSON {
 		wctx = binding.WithForceStructured(ctx)
+		broker.MarkBinaryData(&e)
 	}
 	if err := cehttp.WriteRequest(wctx, binding.ToMessage(&e), req); err != nil {
-		return result{status: http.StatusInternalServerError, err: fmt.Errorf("encode event for %s: %w", url, err)}
+		return result{status: http.StatusInternalServerError, permanent: true, err: fmt.Errorf("encode event for %s: %w", url, err)}
 	}
 	req.Header.Set("Prefer", "reply")
 	resp, err := d.client.Do(req)

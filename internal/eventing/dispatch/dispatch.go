@@ -2,9 +2,10 @@
 //
 // Each Trigger is a durable JetStream consumer on its broker's stream, named
 // from the Trigger's UID. A goroutine per Trigger pulls events and hands
-// them to a pool of workers that filter, deliver (retrying per the
-// Trigger's delivery spec), publish replies back into the broker and
-// dead-letter what cannot be delivered, with Knative's semantics.
+// them to a bounded pool of workers, which grows with the work and shrinks
+// when idle, to filter, deliver
+// (retrying per the Trigger's delivery spec), publish replies back into the
+// broker and dead-letter what cannot be delivered, with Knative's semantics.
 //
 // Delivery is at-least-once: an event is acknowledged only once it was
 // delivered, filtered out or dead-lettered; otherwise JetStream redelivers
@@ -381,19 +382,10 @@ func (d *Dispatcher) deleteConsumer(ctx context.Context, stream, name string) er
 // run pulls the Trigger's events and feeds them to the workers until ctx
 // ends, then waits for the workers.
 func (d *Dispatcher) run(ctx context.Context, r *runner, cons jetstream.Consumer, log *slog.Logger) {
-	msgs := make(chan jetstream.Msg)
-	var wg sync.WaitGroup
-	for range d.workers {
-		wg.Go(func() {
-			for m := range msgs {
-				d.handle(ctx, r.trigger.Load(), m, log)
-			}
-		})
-	}
-	defer func() {
-		close(msgs)
-		wg.Wait()
-	}()
+	workers := newWorkerPool(ctx, d.workers, func(m jetstream.Msg) {
+		d.handle(ctx, r.trigger.Load(), m, log)
+	})
+	defer workers.wait()
 	for ctx.Err() == nil {
 		it, err := cons.Messages(jetstream.PullMaxMessages(d.workers))
 		if err != nil {
@@ -421,11 +413,9 @@ func (d *Dispatcher) run(ctx context.Context, r *runner, cons jetstream.Consumer
 				log.Debug("next event", logKeyError, err)
 				continue
 			}
-			select {
-			case msgs <- m:
-			case <-ctx.Done():
-				// Not acknowledged: JetStream redelivers it.
-			}
+			// When stopping, m is not acknowledged: JetStream redelivers
+			// it.
+			workers.submit(m)
 		}
 		stopped()
 		it.Stop()

@@ -611,3 +611,43 @@ func TestHeartbeatHoldsLongDelivery(t *testing.T) {
 		t.Errorf("deliveries = %v, want the event once", got)
 	}
 }
+
+// Structured delivery carries data that is not JSON, or not text, as
+// data_base64, so that it arrives intact.
+func TestStructuredDeliveryOfBinaryData(t *testing.T) {
+	f := newFixture(t, 0)
+	s := newSink(t, nil)
+	f.setTrigger(t, Trigger{SubscriberURL: s.srv.URL, Delivery: Delivery{Format: FormatJSON}})
+	datas := map[string]struct {
+		ct   string
+		data []byte
+	}{
+		"text-no-type": {"", []byte("hello")},
+		"image":        {"image/jpeg", []byte{0xff, 0xd8, 0xff, 0xe0, 0x00}},
+	}
+	for id, d := range datas {
+		e := event.New()
+		e.SetID(id)
+		e.SetSource("/test")
+		e.SetType("dev.example")
+		if d.ct != "" {
+			e.SetDataContentType(d.ct)
+		}
+		e.DataEncoded = d.data
+		if err := f.in.Publish(t.Context(), "default", "b", e); err != nil {
+			t.Fatalf("publish %s: %v", id, err)
+		}
+	}
+	checkFor(t, "2 deliveries", 10*time.Second, func() bool { return len(s.got()) == 2 })
+	for _, e := range s.got() {
+		want := datas[e.ID()].data
+		if string(e.Data()) != string(want) {
+			t.Errorf("%s: data = %q, want %q", e.ID(), e.Data(), want)
+		}
+	}
+	for _, h := range s.headers {
+		if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "application/cloudevents+json") {
+			t.Errorf("Content-Type = %q, want structured mode", ct)
+		}
+	}
+}
