@@ -21,6 +21,7 @@ type conn struct {
 	reused      bool      // it served a request before the current one
 	hasDeadline bool      // a deadline is set on nc
 	idleSince   time.Time // when it went into the pool
+	peek        peeker    // whether the server sent anything while it was idle
 }
 
 // setDeadline sets nc's read and write deadline.
@@ -54,30 +55,50 @@ func newPool(d *net.Dialer, maxIdle int, ttl time.Duration) *pool {
 	return p
 }
 
-// get returns an idle connection to addr, or dials one.
+// get returns an idle connection to addr, or dials one. An idle connection
+// on which the server sent anything while it was idle, bytes or the end of
+// the stream, is closed instead: whatever it sent is not an answer to the
+// next request (HAProxy's 408 on its idle timeout, a stray second response),
+// and must not be read as one.
 func (p *pool) get(ctx context.Context, addr string) (*conn, error) {
-	p.mu.Lock()
-	l := p.idle[addr]
-	if n := len(l); n > 0 {
-		c := l[n-1]
-		l[n-1] = nil
-		p.idle[addr] = l[:n-1]
-		if time.Since(c.idleSince) < p.ttl {
-			p.mu.Unlock()
+	for {
+		c := p.takeIdle(addr)
+		if c == nil {
+			return p.dial(ctx, addr)
+		}
+		if c.peek.clean() {
 			return c, nil
 		}
-		// The most recent is too old, so are all the others.
-		old := append([]*conn{c}, l[:n-1]...)
-		clear(l)
-		delete(p.idle, addr)
-		p.mu.Unlock()
-		for _, c := range old {
-			c.close()
-		}
-	} else {
-		p.mu.Unlock()
+		c.close()
 	}
-	return p.dial(ctx, addr)
+}
+
+// takeIdle takes the most recent idle connection to addr from the pool;
+// nil when there is none young enough.
+func (p *pool) takeIdle(addr string) *conn {
+	p.mu.Lock()
+	l := p.idle[addr]
+	n := len(l)
+	if n == 0 {
+		p.mu.Unlock()
+		return nil
+	}
+	c := l[n-1]
+	l[n-1] = nil
+	p.idle[addr] = l[:n-1]
+	if time.Since(c.idleSince) < p.ttl {
+		p.mu.Unlock()
+		return c
+	}
+	// The most recent is too old, so are all the others.
+	old := append([]*conn{c}, l[:n-1]...)
+	clear(l)
+	delete(p.idle, addr)
+	p.mu.Unlock()
+	for _, c := range old {
+		c.close()
+	}
+	return nil
 }
 
 // dial opens a new connection to addr.
@@ -86,7 +107,9 @@ func (p *pool) dial(ctx context.Context, addr string) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{nc: nc, br: bufio.NewReaderSize(nc, readBufSize), addr: addr}, nil
+	c := &conn{nc: nc, br: bufio.NewReaderSize(nc, readBufSize), addr: addr}
+	c.peek.init(nc)
+	return c, nil
 }
 
 // put takes back c, whose last exchange ended cleanly, or closes it when

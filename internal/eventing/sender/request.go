@@ -11,22 +11,24 @@ import (
 
 // appendRequest appends req as it goes on the wire, head and body, to b.
 // The body is read whole, so that the request goes out in one write and can
-// be sent again; req.Body is closed, whatever the outcome.
-func appendRequest(b []byte, req *http.Request, method string) ([]byte, error) {
+// be sent again; req.Body is closed, whatever the outcome. closeConn tells
+// that the request asks for Connection: close, by req.Close or in its
+// header, so that the connection must not serve another.
+func appendRequest(b []byte, req *http.Request, method string) (_ []byte, closeConn bool, err error) {
 	defer closeBody(req)
 	if !validToken(method) {
-		return b, fmt.Errorf("%w %q", errInvalidMethod, method)
+		return b, false, fmt.Errorf("%w %q", errInvalidMethod, method)
 	}
 	uri := req.URL.RequestURI()
 	if !validURI(uri) {
-		return b, fmt.Errorf("%w %q", errInvalidURI, uri)
+		return b, false, fmt.Errorf("%w %q", errInvalidURI, uri)
 	}
 	host := req.Host
 	if host == "" {
 		host = req.URL.Host
 	}
 	if !validValue(host) {
-		return b, fmt.Errorf("%w: Host %q", errInvalidHeader, host)
+		return b, false, fmt.Errorf("%w: Host %q", errInvalidHeader, host)
 	}
 
 	b = append(b, method...)
@@ -35,16 +37,20 @@ func appendRequest(b []byte, req *http.Request, method string) ([]byte, error) {
 	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(b, host...)
 	b = append(b, "\r\n"...)
+	closeConn = req.Close
 	for k, vv := range req.Header {
 		if skipHeader(k, vv) {
+			// The caller's Connection field is not sent, but a close in
+			// it is honoured, as net/http honours it.
+			closeConn = closeConn || (len(k) == 10 && strings.EqualFold(k, "Connection") && hasClose(vv))
 			continue
 		}
 		if !validToken(k) {
-			return b, fmt.Errorf("%w: name %q", errInvalidHeader, k)
+			return b, false, fmt.Errorf("%w: name %q", errInvalidHeader, k)
 		}
 		for _, v := range vv {
 			if !validValue(v) {
-				return b, fmt.Errorf("%w: value for %q", errInvalidHeader, k)
+				return b, false, fmt.Errorf("%w: value for %q", errInvalidHeader, k)
 			}
 			b = append(b, k...)
 			b = append(b, ": "...)
@@ -52,7 +58,7 @@ func appendRequest(b []byte, req *http.Request, method string) ([]byte, error) {
 			b = append(b, "\r\n"...)
 		}
 	}
-	if req.Close {
+	if closeConn {
 		b = append(b, "Connection: close\r\n"...)
 	}
 
@@ -61,33 +67,32 @@ func appendRequest(b []byte, req *http.Request, method string) ([]byte, error) {
 	cl := req.ContentLength
 	hasBody := req.Body != nil && req.Body != http.NoBody
 	if !hasBody && cl > 0 {
-		return b, fmt.Errorf("%w: ContentLength %d", errNilBody, cl)
+		return b, false, fmt.Errorf("%w: ContentLength %d", errNilBody, cl)
 	}
 	if cl > 0 {
 		b = appendContentLength(b, cl, method)
 		start := len(b)
-		var err error
 		b, err = appendBody(b, req.Body, cl)
 		if err != nil {
-			return b, fmt.Errorf("read request body: %w", err)
+			return b, false, fmt.Errorf("read request body: %w", err)
 		}
 		if n := int64(len(b) - start); n != cl {
-			return b, fmt.Errorf("%w: ContentLength %d, body %d bytes", errBodyLength, cl, n)
+			return b, false, fmt.Errorf("%w: ContentLength %d, body %d bytes", errBodyLength, cl, n)
 		}
-		return b, nil
+		return b, closeConn, nil
 	}
 	if !hasBody {
-		return appendContentLength(b, 0, method), nil
+		return appendContentLength(b, 0, method), closeConn, nil
 	}
 	// Unknown length: read the body, then put the header before it.
 	start := len(b)
-	b, err := appendBody(b, req.Body, -1)
+	b, err = appendBody(b, req.Body, -1)
 	if err != nil {
-		return b, fmt.Errorf("read request body: %w", err)
+		return b, false, fmt.Errorf("read request body: %w", err)
 	}
 	var num [64]byte
 	head := appendContentLength(num[:0], int64(len(b)-start), method)
-	return slices.Insert(b, start, head...), nil
+	return slices.Insert(b, start, head...), closeConn, nil
 }
 
 // appendContentLength ends the head with a Content-Length for a body of n
@@ -154,6 +159,19 @@ func skipHeader(k string, vv []string) bool {
 		return strings.EqualFold(k, "Proxy-Connection")
 	case 17:
 		return strings.EqualFold(k, "Transfer-Encoding")
+	}
+	return false
+}
+
+// hasClose reports whether the values of a Connection field hold the
+// close option.
+func hasClose(vv []string) bool {
+	for _, v := range vv {
+		for opt := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.Trim(opt, " \t"), "close") {
+				return true
+			}
+		}
 	}
 	return false
 }

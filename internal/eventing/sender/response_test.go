@@ -144,7 +144,7 @@ func TestAppendRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := tt.req()
-			got, err := appendRequest(make([]byte, 0, 16), req, req.Method)
+			got, _, err := appendRequest(make([]byte, 0, 16), req, req.Method)
 			if err != nil {
 				t.Fatalf("appendRequest: %v", err)
 			}

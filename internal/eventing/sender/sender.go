@@ -10,6 +10,16 @@
 // started per request. Whatever the lean path does not handle (https, a
 // proxy, CONNECT, upgrades, request trailers) goes to a fallback
 // http.RoundTripper unchanged.
+//
+// A request whose reused connection fails before any byte of an answer
+// comes back (the write fails, or the connection ends or is reset) is taken
+// to have met a connection that the server closed while it was idle, and is
+// sent once more on a fresh connection. A server that read the request, and
+// may have acted on it, and then closed without answering looks the same,
+// so a POST can reach it twice; net/http resends only idempotent requests
+// in that case. The dispatcher's delivery is at-least-once, which allows
+// duplicates, but this means that even with a retry budget of 0 at the
+// dispatcher a subscriber can see an event twice.
 package sender
 
 import (
@@ -37,6 +47,10 @@ const (
 // Request buffers larger than this are not kept for reuse, so that one big
 // event does not pin its buffer for the life of the Transport.
 const maxPooledBuf = 64 << 10
+
+// earlyAnswerWait bounds the wait for a response after writing the request
+// failed: an answer the server sent before closing is already on its way.
+const earlyAnswerWait = 100 * time.Millisecond
 
 // Errors of the lean path.
 var (
@@ -174,7 +188,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 
 	bp := t.getBuf()
 	defer t.putBuf(bp)
-	wire, err := appendRequest((*bp)[:0], req, method)
+	wire, closeConn, err := appendRequest((*bp)[:0], req, method)
 	*bp = wire[:0] // keep what the buffer grew to
 	if err != nil {
 		return nil, fmt.Errorf("%s to %s: %w", opName(method), addr, err)
@@ -183,7 +197,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("%s to %s: %w", opName(method), addr, err)
 	}
 
-	x := exchange{t: t, req: req, method: method, addr: addr}
+	x := exchange{t: t, req: req, method: method, addr: addr, close: closeConn}
 	x.deadline, x.hasDeadline = ctx.Deadline()
 	c, err := t.pool.get(ctx, addr)
 	if err != nil {
@@ -209,6 +223,7 @@ type exchange struct {
 	req         *http.Request
 	method      string
 	addr        string
+	close       bool // the request asked for Connection: close
 	deadline    time.Time
 	hasDeadline bool
 }
@@ -230,11 +245,7 @@ func (x *exchange) run(c *conn, wire []byte) (resp *http.Response, retry bool, e
 	}
 
 	if _, err := c.nc.Write(wire); err != nil {
-		x.t.release(c, stop, false)
-		if c.reused && x.ctxErr(err) == nil {
-			return nil, true, nil
-		}
-		return nil, false, x.fail("write request", err)
+		return x.writeFailed(c, stop, err)
 	}
 
 	h, anyBytes, err := readResponse(c.br, x.method)
@@ -246,21 +257,79 @@ func (x *exchange) run(c *conn, wire []byte) (resp *http.Response, retry bool, e
 		}
 		return nil, false, x.fail("read response", err)
 	}
+	return x.respond(c, stop, &h, h.keepAlive && !x.close), false, nil
+}
 
-	resp = h.response(x.req)
+// writeFailed ends an exchange whose request could not be written whole on
+// c, with the write error werr. A server may answer before it has read the
+// request, as with a 413 to a body it will not take, and close, which
+// breaks the write; as with net/http, that answer is returned when its head
+// comes within earlyAnswerWait, and c is not reused. Otherwise a reused
+// connection on which nothing at all came back is stale: retry tells the
+// caller to send the request again on a fresh one.
+func (x *exchange) writeFailed(c *conn, stop func() bool, werr error) (resp *http.Response, retry bool, err error) {
+	h, anyBytes, rerr := x.readEarlyAnswer(c, werr)
+	if rerr == nil {
+		h.keepAlive = false
+		return x.respond(c, stop, &h, false), false, nil
+	}
+	x.t.release(c, stop, false)
+	if cerr := x.ctxErr(rerr); cerr != nil {
+		return nil, false, x.fail("write request", cerr)
+	}
+	if c.reused && !anyBytes && x.ctxErr(werr) == nil {
+		return nil, true, nil
+	}
+	return nil, false, x.fail("write request", werr)
+}
+
+// readEarlyAnswer reads the head of a response that the server sent before
+// the request failed to write with werr, waiting for it no longer than
+// earlyAnswerWait nor past the request's deadline. Once the head is read,
+// c's deadline is the request's again, for the body.
+func (x *exchange) readEarlyAnswer(c *conn, werr error) (h respHead, anyBytes bool, err error) {
+	ctx := x.req.Context()
+	if err := x.ctxErr(werr); err != nil {
+		return h, false, err
+	}
+	wait := time.Now().Add(earlyAnswerWait)
+	if x.hasDeadline && x.deadline.Before(wait) {
+		wait = x.deadline
+	}
+	c.setDeadline(wait)
+	// That may have undone the deadline in the past that a cancellation
+	// sets: look at the context after it, not before.
+	if err := ctx.Err(); err != nil {
+		return h, false, err
+	}
+	if h, anyBytes, err = readResponse(c.br, x.method); err != nil {
+		return h, anyBytes, err
+	}
+	if x.hasDeadline {
+		c.setDeadline(x.deadline)
+	} else {
+		_ = c.nc.SetDeadline(time.Time{})
+	}
+	return h, true, ctx.Err()
+}
+
+// respond returns the response whose head h was read off c; keepAlive tells
+// whether c may serve another request once the body is done.
+func (x *exchange) respond(c *conn, stop func() bool, h *respHead, keepAlive bool) *http.Response {
+	resp := h.response(x.req)
 	if h.framing == frameNone || (h.framing == frameLength && h.length == 0) {
 		resp.Body = http.NoBody
-		x.t.release(c, stop, h.keepAlive && !x.req.Close)
-		return resp, false, nil
+		x.t.release(c, stop, keepAlive)
+		return resp
 	}
 	resp.Body = &body{
 		x:         *x,
 		c:         c,
 		stop:      stop,
-		r:         newBodyReader(c.br, &h),
-		keepAlive: h.keepAlive && !x.req.Close,
+		r:         newBodyReader(c.br, h),
+		keepAlive: keepAlive,
 	}
-	return resp, false, nil
+	return resp
 }
 
 // ctxErr returns the context's error when err, or the state of the request,

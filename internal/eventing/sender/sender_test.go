@@ -826,6 +826,145 @@ func TestNoRetryAfterPartialResponse(t *testing.T) {
 	}
 }
 
+func TestEarlyAnswer(t *testing.T) {
+	const tooLarge = "HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nContent-Length: 9\r\n\r\ntoo large"
+	// More than loopback socket buffers take before the server reads.
+	big := strings.Repeat("x", 8<<20)
+	tests := []struct {
+		name     string
+		answer   string // to a large body, unread; then the server closes
+		warm     bool   // a small request first, so that the large one reuses its connection
+		wantErr  bool
+		wantReqs int32
+	}{
+		{name: "new connection", answer: tooLarge, wantReqs: 1},
+		{name: "reused connection", answer: tooLarge, warm: true, wantReqs: 2},
+		{name: "no answer", wantErr: true, wantReqs: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Closing with the body unread resets the connection, which
+			// fails the client's write.
+			srv := newRawServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					s.reqs.Add(1)
+					if req.ContentLength > 1<<20 {
+						_, _ = io.WriteString(c, tt.answer)
+						return
+					}
+					if _, err := io.Copy(io.Discard, req.Body); err != nil {
+						return
+					}
+					_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				}
+			})
+			tr := newTransport(t, Options{})
+			if tt.warm {
+				if _, body, err := post(context.Background(), tr, srv.url, "small"); err != nil || body != "ok" {
+					t.Fatalf("first request: body %q, error %v", body, err)
+				}
+			}
+			resp, body, err := post(context.Background(), tr, srv.url, big)
+			switch {
+			case tt.wantErr:
+				if err == nil || !strings.Contains(err.Error(), ": write request: ") {
+					t.Errorf("error = %v, want a write error", err)
+				}
+			case err != nil:
+				t.Fatalf("RoundTrip: %v, want the early answer", err)
+			default:
+				if resp.StatusCode != http.StatusRequestEntityTooLarge || body != "too large" || !resp.Close {
+					t.Errorf("response = %d %q, Close %v; want 413 %q, Close true", resp.StatusCode, body, resp.Close, "too large")
+				}
+			}
+			if got := srv.reqs.Load(); got != tt.wantReqs {
+				t.Errorf("server saw %d requests, want %d", got, tt.wantReqs)
+			}
+			if got := srv.conns.Load(); got != 1 {
+				t.Errorf("server connections = %d, want 1", got)
+			}
+			if n := tr.pool.idleCount(srv.addr); n != 0 {
+				t.Errorf("idle connections = %d, want 0", n)
+			}
+		})
+	}
+}
+
+func TestConnectionClose(t *testing.T) {
+	tests := []struct {
+		name      string
+		edit      func(r *http.Request)
+		wantClose bool
+	}{
+		{"Close", func(r *http.Request) { r.Close = true }, true},
+		{"header", func(r *http.Request) { r.Header.Set("Connection", "close") }, true},
+		{"among other options", func(r *http.Request) { r.Header.Set("Connection", "x-opt,\tClose") }, true},
+		{"in a second value", func(r *http.Request) { r.Header["Connection"] = []string{"x-opt", "close"} }, true},
+		{"lower-case name", func(r *http.Request) { r.Header["connection"] = []string{"close"} }, true},
+		{"keep-alive", func(r *http.Request) { r.Header.Set("Connection", "keep-alive") }, false},
+		{"close in a longer option", func(r *http.Request) { r.Header.Set("Connection", "x-close") }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The server keeps every connection open: whether one is
+			// reused is up to the client.
+			var (
+				mu   sync.Mutex // guards seen
+				seen [][]string // the Connection field of each request
+			)
+			srv := newRawServer(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+				for {
+					req, err := s.readRequest(br)
+					if err != nil {
+						return
+					}
+					mu.Lock()
+					seen = append(seen, req.Header["Connection"])
+					mu.Unlock()
+					if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); err != nil {
+						return
+					}
+				}
+			})
+			tr := newTransport(t, Options{})
+			for i := range 2 {
+				req, _ := http.NewRequest(http.MethodPost, srv.url, strings.NewReader("event"))
+				tt.edit(req)
+				resp, err := tr.RoundTrip(req)
+				if err != nil {
+					t.Fatalf("request %d: %v", i, err)
+				}
+				if b, err := io.ReadAll(resp.Body); err != nil || string(b) != "ok" {
+					t.Fatalf("request %d: body %q, %v", i, b, err)
+				}
+				resp.Body.Close()
+			}
+			var want []string
+			wantConns := int32(1)
+			if tt.wantClose {
+				want, wantConns = []string{"close"}, 2
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for i, got := range seen {
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("request %d: Connection field (-want +got):\n%s", i, diff)
+				}
+			}
+			if got := srv.conns.Load(); got != wantConns {
+				t.Errorf("server connections = %d, want %d", got, wantConns)
+			}
+			if n := tr.pool.idleCount(srv.addr); tt.wantClose && n != 0 {
+				t.Errorf("idle connections = %d, want 0", n)
+			}
+		})
+	}
+}
+
 // hangOnFirst answers every request but the first on a server, which it
 // leaves without an answer until the client goes. head is written before
 // hanging.
