@@ -52,7 +52,7 @@ const (
 	payloadBytes = 1024
 	// senders is how many goroutines send at once in the throughput
 	// benchmarks, each waiting for its answer before the next send.
-	senders = 32
+	senders = 64
 	// latencyInterval paces the open-loop latency benchmark: 1,000
 	// events/s.
 	latencyInterval = time.Millisecond
@@ -341,7 +341,7 @@ func reportRate(b *testing.B, n int, elapsed time.Duration) {
 }
 
 // BenchmarkBrokerThroughput sends b.N 1 KiB events in binary mode to the
-// broker ingress over HTTP from 32 keep-alive senders and measures from the
+// broker ingress over HTTP from 64 keep-alive senders and measures from the
 // first send to the last event received by the Trigger's subscriber.
 func BenchmarkBrokerThroughput(b *testing.B) {
 	for _, d := range durabilities {
@@ -398,7 +398,7 @@ func newRawEncoder() func(id int) []byte {
 
 // BenchmarkRawJetStream is the baseline of BenchmarkBrokerThroughput: the
 // same events, in the same stream configuration, published with
-// synchronous js.Publish from 32 goroutines and read by a durable pull
+// synchronous js.Publish from 64 goroutines and read by a durable pull
 // consumer that acks each one; measured from the first publish to the
 // last message received.
 func BenchmarkRawJetStream(b *testing.B) {
