@@ -50,7 +50,7 @@ type config struct {
 
 func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("proxybench", flag.ContinueOnError)
-	role := fs.String("role", "", "internal: run as a child server (backend, skiff, revproxy)")
+	role := fs.String("role", "", "internal: run as a child server (backend, skiff, revproxy, relay)")
 	backendAddr := fs.String("backend", "", "internal: backend address for a proxy role")
 	var c config
 	fs.IntVar(&c.conns, "c", 64, "closed-loop connections")
@@ -61,7 +61,7 @@ func run(args []string, stdout io.Writer) error {
 	fs.IntVar(&c.rounds, "rounds", 1, "rounds; each target's median round is reported")
 	fs.StringVar(&c.nginxWorkers, "nginx-workers", "1", "nginx worker_processes (1, 2 or auto)")
 	fs.StringVar(&c.host, "host", "hello.default.localhost", "Host header sent")
-	fs.StringVar(&c.targets, "targets", "direct,nginx,skiff,revproxy", "targets to measure, in order")
+	fs.StringVar(&c.targets, "targets", "direct,relay,nginx,skiff,revproxy", "targets to measure, in order")
 	fs.BoolVar(&c.skiffTimeout, "skiff-timeouts", true, "skiff forwards with Knative's default timeouts (300 s)")
 	fs.BoolVar(&c.skiffH2C, "skiff-h2c", true, "skiff's server wraps its handler in h2c.NewHandler, as the ingress does")
 	fs.StringVar(&c.load, "load", "auto", "closed-loop load generator: go (built in), wrk (Debian's wrk, one thread), or auto: wrk when installed")
@@ -258,7 +258,7 @@ func bench(ctx context.Context, c config, stdout io.Writer) error {
 			continue
 		case "nginx":
 			ch, err = startNginx(dir, backend.addr, c.nginxWorkers)
-		case "skiff", "revproxy":
+		case "skiff", "revproxy", "relay":
 			ch, err = startRole(t, backend.addr, c)
 		default:
 			err = fmt.Errorf("unknown target %q", t)
@@ -491,6 +491,11 @@ func report(w io.Writer, c config, targets []string, all map[string][]result) {
 			m50, each50 := paired(added("nginx", p50))
 			m99, each99 := paired(added("nginx", p99))
 			fmt.Fprintf(w, "- for reference, nginx adds p50 %.0f µs [%s], p99 %.0f µs [%s]\n", m50, each50, m99, each99)
+		}
+		if _, ok := med["relay"]; ok {
+			m50, each50 := paired(added("relay", p50))
+			m99, each99 := paired(added("relay", p99))
+			fmt.Fprintf(w, "- the floor, a TCP relay that parses nothing, adds p50 %.0f µs [%s], p99 %.0f µs [%s]\n", m50, each50, m99, each99)
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/h2c"
 
+	"github.com/skiff-sh/skiff/internal/gctune"
 	"github.com/skiff-sh/skiff/internal/serving/proxy"
 )
 
@@ -26,6 +27,9 @@ import (
 // port, prints the address on stdout for the parent, and serves until
 // SIGTERM or SIGINT.
 func serveRole(role, backend string, knativeTimeouts, wrapH2C bool) error {
+	if role == "relay" {
+		return serveRelay(backend)
+	}
 	var h http.Handler
 	switch role {
 	case "backend":
@@ -37,6 +41,8 @@ func serveRole(role, backend string, knativeTimeouts, wrapH2C bool) error {
 			_, _ = w.Write(body)
 		})
 	case "skiff":
+		// The garbage collector as skiff server sets it.
+		gctune.Apply()
 		p := proxy.New(slog.New(slog.DiscardHandler))
 		defer p.Close()
 		var opts proxy.Options
@@ -96,4 +102,53 @@ func serveRole(role, backend string, knativeTimeouts, wrapH2C bool) error {
 		fmt.Fprintln(os.Stderr, err)
 		return err
 	}
+}
+
+// serveRelay is the floor of the latency comparison: a TCP relay that
+// copies bytes between each client connection and a backend connection of
+// its own, without reading HTTP at all. Whatever it adds over direct is
+// the cost of one more process on the path (two more wake-ups per request
+// on loopback), which no proxy in a process of its own can go below.
+func serveRelay(backend string) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Println(ln.Addr().String())
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		_ = ln.Close()
+	}()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		go relay(c, backend)
+	}
+}
+
+// relay copies between c and a new connection to backend until either
+// side closes.
+func relay(c net.Conn, backend string) {
+	defer c.Close()
+	b, err := net.Dial("tcp", backend)
+	if err != nil {
+		return
+	}
+	defer b.Close()
+	done := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(c, b)
+		_ = c.Close()
+		close(done)
+	}()
+	_, _ = io.Copy(b, c)
+	_ = b.Close()
+	<-done
 }
