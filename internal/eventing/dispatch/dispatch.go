@@ -3,9 +3,9 @@
 // Each Trigger is a durable JetStream consumer on its broker's stream, named
 // from the Trigger's UID. A goroutine per Trigger pulls events and hands
 // them to a bounded pool of workers, which grows with the work and shrinks
-// when idle, to filter, deliver
-// (retrying per the Trigger's delivery spec), publish replies back into the
-// broker and dead-letter what cannot be delivered, with Knative's semantics.
+// when idle. The workers filter, deliver (retrying per the Trigger's
+// delivery spec), publish replies back into the broker and dead-letter what
+// cannot be delivered, with Knative's semantics.
 //
 // Delivery is at-least-once: an event is acknowledged only once it was
 // delivered, filtered out or dead-lettered; otherwise JetStream redelivers
