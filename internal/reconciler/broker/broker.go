@@ -6,7 +6,9 @@ package broker
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/skiff-sh/skiff/internal/apis"
 	duckv1 "github.com/skiff-sh/skiff/internal/apis/duck/v1"
@@ -40,11 +42,28 @@ type Reconciler struct {
 
 var _ controller.Reconciler = (*Reconciler)(nil)
 
+// recheckUnresolved is how soon a Broker whose dead letter sink did not
+// resolve is reconciled again.
+const recheckUnresolved = 2 * time.Second
+
 // NewController returns the Broker controller.
 func NewController(c *typed.Client, ingress Ingress, baseURL string, logger *slog.Logger) *controller.Controller {
 	r := &Reconciler{c: c, ingress: ingress, resolver: &resolver.Resolver{Store: c.Store}, baseURL: baseURL}
+	brokersOf := func(o *store.Object) []store.Key {
+		list, err := c.Store.List(context.Background(), store.ListOptions{Group: group, Resource: "brokers", Namespace: o.Key.Namespace})
+		if err != nil {
+			return nil
+		}
+		keys := make([]store.Key, 0, len(list.Items))
+		for _, it := range list.Items {
+			keys = append(keys, it.Key)
+		}
+		return keys
+	}
 	return controller.New("broker", c.Store, r, []controller.Source{
 		{Watch: store.WatchOptions{Group: group, Resource: "brokers"}},
+		// Dead letter sinks are most often Knative Services.
+		{Watch: store.WatchOptions{Group: "serving.knative.dev", Resource: "services"}, Map: brokersOf},
 	}, controller.Options{Logger: logger})
 }
 
@@ -76,10 +95,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
 		u, _ := apis.ParseURL(r.baseURL + "/" + b.Namespace + "/" + b.Name)
 		b.Status.SetAddress(now, &duckv1.Addressable{URL: u})
 	}
+	var recheck error
 	if b.Spec.Delivery != nil && b.Spec.Delivery.DeadLetterSink != nil {
 		u, err := r.resolver.Resolve(ctx, b.Namespace, *b.Spec.Delivery.DeadLetterSink)
 		if err != nil {
 			b.Status.MarkDeadLetterSinkResolvedFailed(now, "Unable to get the dead letter sink's URI", err.Error())
+			// Sinks of kinds whose changes are not watched are looked at
+			// again.
+			recheck = controller.RequeueAfter{After: recheckUnresolved}
 		} else {
 			du, _ := apis.ParseURL(u.String())
 			b.Status.MarkDeadLetterSinkResolvedSucceeded(now, duckv1.DeliveryStatus{DeadLetterSinkURI: du})
@@ -92,6 +115,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
 			return err
 		}
 	}
-	// A stream that could not be made is tried again with backoff.
-	return ensureErr
+	if ensureErr != nil {
+		// A stream that could not be made is tried again with backoff.
+		return fmt.Errorf("broker %s/%s: %w", b.Namespace, b.Name, ensureErr)
+	}
+	return recheck
 }

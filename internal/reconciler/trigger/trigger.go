@@ -5,6 +5,7 @@ package trigger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -40,6 +41,14 @@ type Reconciler struct {
 }
 
 var _ controller.Reconciler = (*Reconciler)(nil)
+
+// errUnresolved marks a destination that did not resolve (yet).
+var errUnresolved = errors.New("destination not resolved")
+
+// recheckUnresolved is how soon a Trigger or Broker whose subscriber or
+// dead letter sink did not resolve is reconciled again, for destinations
+// of kinds whose changes are not watched.
+const recheckUnresolved = 2 * time.Second
 
 // NewController returns the Trigger controller. Changes of Brokers and of
 // Knative Services (subscribers' addresses) wake the namespace's Triggers.
@@ -102,10 +111,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
 	t.Status.InitializeConditions(now)
 	t.Status.ObservedGeneration = t.Generation
 	subscribed, err := r.reconcile(ctx, t, now)
-	if err == nil && !subscribed {
+	var recheck controller.RequeueAfter
+	if (err == nil || errors.As(err, &recheck)) && !subscribed {
 		// A trigger that cannot deliver (no broker, broker not ready, a
 		// filter or destination that does not resolve) runs no consumer.
-		err = r.remove(ctx, key, "")
+		if rerr := r.remove(ctx, key, ""); rerr != nil {
+			err = rerr
+		}
 	}
 	if !typed.Equal(before, t.Status) {
 		if werr := r.c.UpdateStatus(ctx, key, t); werr != nil {
@@ -130,7 +142,9 @@ func (r *Reconciler) reconcile(ctx context.Context, t *eventingv1.Trigger, now t
 	sub, err := r.resolver.Resolve(ctx, t.Namespace, t.Spec.Subscriber)
 	if err != nil {
 		t.Status.MarkSubscriberResolvedFailed(now, "Unable to get the Subscriber's URI", err.Error())
-		return false, nil
+		// Only Brokers and Knative Services are watched; whatever else the
+		// subscriber is (a Route, a Channel, ...) is looked at again.
+		return false, controller.RequeueAfter{After: recheckUnresolved}
 	}
 	su, _ := apis.ParseURL(sub.String())
 	t.Status.SubscriberURI = su
@@ -142,7 +156,12 @@ func (r *Reconciler) reconcile(ctx context.Context, t *eventingv1.Trigger, now t
 		spec = t.Spec.Delivery
 	}
 	d, err := r.delivery(ctx, t, spec, now)
-	if err != nil {
+	switch {
+	case errors.Is(err, errUnresolved):
+		return false, controller.RequeueAfter{After: recheckUnresolved}
+	case err != nil:
+		// Validation rejects these; a stored one waits for a fix.
+		t.Status.MarkNotSubscribed(now, "DeliveryInvalid", err.Error())
 		return false, nil
 	}
 	var attrs map[string]string
@@ -198,7 +217,7 @@ func (r *Reconciler) delivery(ctx context.Context, t *eventingv1.Trigger, spec *
 		}
 		dur, err := duckv1.ParseISO8601Duration(*it.v)
 		if err != nil {
-			return d, err // validation already rejects these
+			return d, fmt.Errorf("delivery duration %q: %w", *it.v, err)
 		}
 		*it.dst = dur
 	}
@@ -209,7 +228,7 @@ func (r *Reconciler) delivery(ctx context.Context, t *eventingv1.Trigger, spec *
 	u, err := r.resolver.Resolve(ctx, t.Namespace, *spec.DeadLetterSink)
 	if err != nil {
 		t.Status.MarkDeadLetterSinkResolvedFailed(now, "Unable to get the dead letter sink's URI", err.Error())
-		return d, err
+		return d, fmt.Errorf("%w: %w", errUnresolved, err)
 	}
 	d.DeadLetterURL = u.String()
 	du, _ := apis.ParseURL(u.String())
