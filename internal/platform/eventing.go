@@ -11,6 +11,7 @@ import (
 	brokerrec "github.com/skiff-sh/skiff/internal/reconciler/broker"
 	"github.com/skiff-sh/skiff/internal/reconciler/trigger"
 	"github.com/skiff-sh/skiff/internal/reconciler/typed"
+	"github.com/skiff-sh/skiff/internal/store"
 )
 
 // eventingPlane is the eventing data plane (broker ingress, trigger
@@ -36,3 +37,25 @@ func newEventing(js jetstream.JetStream, c *typed.Client, baseURL string, log *s
 }
 
 func (e *eventingPlane) close(context.Context) { e.dispatcher.Close() }
+
+// pruneConsumers removes the consumers of Triggers that were deleted
+// without a reconciler seeing it (the server stopped in between).
+func (e *eventingPlane) pruneConsumers(ctx context.Context, st store.Store, log *slog.Logger) {
+	n, err := e.dispatcher.PruneConsumers(ctx, func(ctx context.Context) (map[string]bool, error) {
+		list, err := st.List(ctx, store.ListOptions{Group: "eventing.knative.dev", Resource: "triggers"})
+		if err != nil {
+			return nil, err
+		}
+		uids := make(map[string]bool, len(list.Items))
+		for _, it := range list.Items {
+			uids[string(it.Meta.UID)] = true
+		}
+		return uids, nil
+	})
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Warn("prune the consumers of deleted triggers", "err", err)
+	case n > 0:
+		log.Info("pruned the consumers of deleted triggers", "count", n)
+	}
+}

@@ -221,6 +221,11 @@ func Run(ctx context.Context, cfg Config) error {
 		stopControllers()
 		ctrlWG.Wait()
 	}()
+	ctrlWG.Add(1)
+	go func() {
+		defer ctrlWG.Done()
+		ev.pruneConsumers(ctrlCtx, st, log)
+	}()
 
 	ready.Store(true)
 	if cfg.OnReady != nil {

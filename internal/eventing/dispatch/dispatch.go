@@ -233,9 +233,12 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// consumerPrefix starts the name of every Trigger's consumer.
+const consumerPrefix = "trigger-"
+
 // ConsumerName is the durable consumer of a Trigger, named from its UID.
 func ConsumerName(uid string) string {
-	return "trigger-" + strings.Map(func(r rune) rune {
+	return consumerPrefix + strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
 			return r
@@ -342,6 +345,65 @@ func (d *Dispatcher) RemoveTrigger(ctx context.Context, namespace, name, uid str
 		return fmt.Errorf("remove trigger %s/%s: list streams: %w", namespace, name, err)
 	}
 	return nil
+}
+
+// PruneConsumers deletes the consumers of Triggers that no longer exist:
+// those on broker streams whose uid is not among the ones live returns and
+// whose Trigger is not running here. Consumers are listed before live is
+// called, so that a Trigger created meanwhile is among the live ones. It
+// returns how many consumers it deleted. A Trigger deleted while the
+// server was down, or before its deletion was reconciled, leaves such a
+// consumer.
+func (d *Dispatcher) PruneConsumers(ctx context.Context, live func(ctx context.Context) (map[string]bool, error)) (int, error) {
+	type consumer struct{ stream, name string }
+	var found []consumer
+	streams := d.js.StreamNames(ctx, jetstream.WithStreamListSubject("skiff.broker.>"))
+	for s := range streams.Name() {
+		stream, err := d.js.Stream(ctx, s)
+		if err != nil {
+			if errors.Is(err, jetstream.ErrStreamNotFound) {
+				continue
+			}
+			return 0, fmt.Errorf("prune consumers: stream %s: %w", s, err)
+		}
+		names := stream.ConsumerNames(ctx)
+		for n := range names.Name() {
+			if strings.HasPrefix(n, consumerPrefix) {
+				found = append(found, consumer{s, n})
+			}
+		}
+		if err := names.Err(); err != nil && !errors.Is(err, jetstream.ErrEndOfData) {
+			return 0, fmt.Errorf("prune consumers: list consumers of %s: %w", s, err)
+		}
+	}
+	if err := streams.Err(); err != nil && !errors.Is(err, jetstream.ErrEndOfData) {
+		return 0, fmt.Errorf("prune consumers: list streams: %w", err)
+	}
+	uids, err := live(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("prune consumers: live triggers: %w", err)
+	}
+	keep := map[string]bool{}
+	for uid := range uids {
+		keep[ConsumerName(uid)] = true
+	}
+	d.mu.Lock()
+	for _, r := range d.triggers {
+		keep[r.name] = true
+	}
+	d.mu.Unlock()
+	removed := 0
+	for _, c := range found {
+		if keep[c.name] {
+			continue
+		}
+		if err := d.deleteConsumer(ctx, c.stream, c.name); err != nil {
+			return removed, fmt.Errorf("prune consumers: %w", err)
+		}
+		d.logger.Info("removed the consumer of a trigger that no longer exists", "stream", c.stream, "consumer", c.name)
+		removed++
+	}
+	return removed, nil
 }
 
 // Close stops every Trigger and waits for their goroutines. Consumers are

@@ -3,10 +3,12 @@ package dispatch
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -649,5 +651,53 @@ func TestStructuredDeliveryOfBinaryData(t *testing.T) {
 		if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "application/cloudevents+json") {
 			t.Errorf("Content-Type = %q, want structured mode", ct)
 		}
+	}
+}
+
+// Consumers of Triggers that no longer exist are deleted; those of live
+// and of running Triggers are kept.
+func TestPruneConsumers(t *testing.T) {
+	f := newFixture(t, 0)
+	s := newSink(t, nil)
+	ctx := t.Context()
+	f.setTrigger(t, Trigger{Name: "running", UID: "uid-running", SubscriberURL: s.srv.URL})
+	stream := broker.StreamName("default", "b")
+	for _, uid := range []string{"uid-live", "uid-gone"} {
+		if _, err := f.js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
+			Durable: ConsumerName(uid), AckPolicy: jetstream.AckExplicitPolicy,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
+		Durable: "not-a-trigger", AckPolicy: jetstream.AckExplicitPolicy,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.d.PruneConsumers(ctx, func(context.Context) (map[string]bool, error) {
+		return map[string]bool{"uid-live": true}, nil
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("PruneConsumers() = %d, %v; want 1, nil", n, err)
+	}
+	st, err := f.js.Stream(ctx, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for n := range st.ConsumerNames(ctx).Name() {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	want := []string{"not-a-trigger", ConsumerName("uid-live"), ConsumerName("uid-running")}
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("consumers left = %v, want %v", names, want)
+	}
+	// An error listing the live triggers deletes nothing.
+	if _, err := f.d.PruneConsumers(ctx, func(context.Context) (map[string]bool, error) {
+		return nil, errors.New("store down")
+	}); err == nil {
+		t.Error("PruneConsumers with a failing live list succeeded")
 	}
 }
