@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/skiff-sh/skiff/internal/controller"
@@ -40,8 +41,9 @@ func (e *eventingPlane) close(context.Context) { e.dispatcher.Close() }
 
 // pruneConsumers removes the consumers of Triggers that were deleted
 // without a reconciler seeing it (the server stopped in between).
-func (e *eventingPlane) pruneConsumers(ctx context.Context, st store.Store, log *slog.Logger) {
-	n, err := e.dispatcher.PruneConsumers(ctx, func(ctx context.Context) (map[string]bool, error) {
+// Only consumers made before started are candidates.
+func (e *eventingPlane) pruneConsumers(ctx context.Context, started time.Time, st store.Store, log *slog.Logger) {
+	n, err := e.dispatcher.PruneConsumers(ctx, started, func(ctx context.Context) (map[string]bool, error) {
 		list, err := st.List(ctx, store.ListOptions{Group: "eventing.knative.dev", Resource: "triggers"})
 		if err != nil {
 			return nil, err
@@ -54,8 +56,8 @@ func (e *eventingPlane) pruneConsumers(ctx context.Context, st store.Store, log 
 	})
 	switch {
 	case err != nil && ctx.Err() == nil:
-		log.Warn("prune the consumers of deleted triggers", "err", err)
+		log.Warn("prune the consumers of deleted triggers", logKeyErr, err)
 	case n > 0:
-		log.Info("pruned the consumers of deleted triggers", "count", n)
+		log.Info("pruned the consumers of deleted triggers", logKeyCount, n)
 	}
 }

@@ -62,8 +62,9 @@ type Config struct {
 
 // Log keys used across the platform.
 const (
-	logKeyAddr = "addr"
-	logKeyErr  = "err"
+	logKeyAddr  = "addr"
+	logKeyErr   = "err"
+	logKeyCount = "count"
 )
 
 // shutdownGrace bounds how long listeners wait for requests in flight.
@@ -72,6 +73,8 @@ const shutdownGrace = 10 * time.Second
 // Run starts skiff and blocks until ctx ends, then stops everything in
 // reverse order.
 func Run(ctx context.Context, cfg Config) error {
+	// Trigger consumers made before this are candidates for pruning.
+	started := time.Now()
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
@@ -224,7 +227,7 @@ func Run(ctx context.Context, cfg Config) error {
 	ctrlWG.Add(1)
 	go func() {
 		defer ctrlWG.Done()
-		ev.pruneConsumers(ctrlCtx, st, log)
+		ev.pruneConsumers(ctrlCtx, started, st, log)
 	}()
 
 	ready.Store(true)

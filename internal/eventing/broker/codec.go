@@ -27,13 +27,17 @@ const (
 	// storedBase64 marks data that arrived as data_base64 in a structured
 	// event, so that it leaves as data_base64 again.
 	storedBase64 = "skiff-data-base64"
+	// storedContext holds the context attributes of an event the ce-
+	// headers cannot carry, as a structured event without data.
+	storedContext = "skiff-ce-context"
 )
 
 // EncodeMsg is the JetStream message that stores e on subject. The data is
-// referenced, not copied. An event the headers cannot carry exactly (a
-// version other than 1.0, or an attribute value with surrounding whitespace
-// or control characters, which NATS headers trim or replace) is stored in
-// the structured JSON format instead, which DecodeMsg reads too.
+// referenced, not copied. The context of an event the ce- headers cannot
+// carry exactly (a version other than 1.0, or an attribute value with
+// surrounding whitespace or control characters, which NATS headers trim or
+// replace) goes in one header as a structured event without data, JSON
+// escaping what headers cannot hold; the data is the body all the same.
 func EncodeMsg(subject string, e event.Event) (*nats.Msg, error) {
 	ctx := e.Context
 	if ctx == nil {
@@ -44,12 +48,11 @@ func EncodeMsg(subject string, e event.Event) (*nats.Msg, error) {
 		return nil, err
 	}
 	if !ok {
-		MarkBinaryData(&e)
-		data, err := json.Marshal(e)
+		j, err := json.Marshal(event.Event{Context: ctx})
 		if err != nil {
 			return nil, fmt.Errorf("encode event %s: %w: %w", ctx.GetID(), ErrInvalidEvent, err)
 		}
-		return &nats.Msg{Subject: subject, Header: nats.Header{}, Data: data}, nil
+		h = nats.Header{storedContext: []string{string(j)}}
 	}
 	if e.DataBase64 {
 		h[storedBase64] = []string{"true"}
@@ -122,9 +125,17 @@ func MarkBinaryData(e *event.Event) {
 	mt := strings.ToLower(strings.TrimSpace(e.DataMediaType()))
 	if mt == "" || mt == event.ApplicationJSON || mt == event.TextJSON || strings.HasSuffix(mt, "+json") {
 		e.DataBase64 = !json.Valid(e.DataEncoded)
-		return
+	} else {
+		e.DataBase64 = !utf8.Valid(e.DataEncoded)
 	}
-	e.DataBase64 = !utf8.Valid(e.DataEncoded)
+	if v03, ok := e.Context.(*event.EventContextV03); ok && e.DataBase64 && v03.DataContentEncoding == nil {
+		// Version 0.3 says base64 with an attribute; the context is
+		// copied, since e shares it with the event it was copied from.
+		c := *v03
+		enc := event.Base64
+		c.DataContentEncoding = &enc
+		e.Context = &c
+	}
 }
 
 // extensions are the extensions of ctx, without the copy GetExtensions
@@ -137,8 +148,19 @@ func extensions(ctx event.EventContext) map[string]any {
 }
 
 // DecodeMsg reads an event stored by EncodeMsg, or by the structured JSON
-// format used before it. The event's data references body.
+// format of earlier versions. The event's data references body.
 func DecodeMsg(header nats.Header, body []byte) (event.Event, error) {
+	if c := first(header, storedContext); c != "" {
+		var e event.Event
+		if err := json.Unmarshal([]byte(c), &e); err != nil {
+			return event.Event{}, fmt.Errorf("decode stored event context: %w", err)
+		}
+		if len(body) > 0 {
+			e.DataEncoded = body
+		}
+		e.DataBase64 = first(header, storedBase64) == "true"
+		return e, nil
+	}
 	sv := first(header, storedSpecVersion)
 	if sv == "" {
 		var e event.Event

@@ -166,23 +166,59 @@ func TestDecodeMsgErrors(t *testing.T) {
 	}
 }
 
-// Events the headers cannot carry exactly go in the structured format.
-func TestEncodeMsgFallsBackToJSON(t *testing.T) {
+// The context of an event the ce- headers cannot carry exactly goes in
+// one header as JSON; the data stays the body, byte for byte.
+func TestEncodeMsgContextHeader(t *testing.T) {
 	e := event.New()
 	e.SetSource("/src")
 	e.SetType("t")
 	// SetID trims; a structured event decoded from JSON does not.
 	e.Context.(*event.EventContextV1).ID = "id "
+	data := []byte(`{"a": "<b>"}` + "\n")
+	e.SetDataContentType("application/json")
+	e.DataEncoded = data // as the ingress keeps it
 	msg, err := EncodeMsg("s", e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(msg.Header) != 0 || !json.Valid(msg.Data) {
-		t.Errorf("header %v, data %q: want the structured JSON format", msg.Header, msg.Data)
+	if c := first(msg.Header, storedContext); !json.Valid([]byte(c)) || first(msg.Header, storedSpecVersion) != "" {
+		t.Errorf("header %v: want the context as JSON in %s", msg.Header, storedContext)
+	}
+	if !bytes.Equal(msg.Data, data) {
+		t.Errorf("body = %q, want the data as it was, %q", msg.Data, data)
 	}
 }
 
-// A version 0.3 event keeps its encoding through the JSON format.
+// Version 0.3 events, whose base64 marking the SDK handles otherwise, come
+// back with their data as it was, whatever it is.
+func TestCodecV03Data(t *testing.T) {
+	for _, tt := range []struct{ ct, data string }{
+		{"", "hello"},
+		{"application/json", "plain text"},
+		{"application/json", `{"a": "<b>"} `},
+		{"image/png", "\x89PNG\x00"},
+	} {
+		e := event.New(event.CloudEventsVersionV03)
+		e.SetID("old")
+		e.SetSource("/src")
+		e.SetType("t")
+		if tt.ct != "" {
+			e.SetDataContentType(tt.ct)
+		}
+		e.DataEncoded = []byte(tt.data)
+		msg, err := EncodeMsg("s", e)
+		if err != nil {
+			t.Fatalf("%q: EncodeMsg: %v", tt.data, err)
+		}
+		got, err := DecodeMsg(msg.Header, msg.Data)
+		if err != nil {
+			t.Fatalf("%q: DecodeMsg: %v", tt.data, err)
+		}
+		checkSameEvent(t, e, got)
+	}
+}
+
+// A version 0.3 event keeps its encoding.
 func TestCodecV03(t *testing.T) {
 	e := event.New(event.CloudEventsVersionV03)
 	e.SetID("old")
@@ -258,5 +294,32 @@ func TestBinaryDataInStructuredEncoding(t *testing.T) {
 				t.Errorf("data after a structured round trip = %q, want %q", back.Data(), tt.data)
 			}
 		})
+	}
+}
+
+// Structured encoding of a version 0.3 event keeps binary data intact,
+// base64 with datacontentencoding as 0.3 says, without touching the event
+// it was copied from.
+func TestMarkBinaryDataV03(t *testing.T) {
+	orig := event.New(event.CloudEventsVersionV03)
+	orig.SetID("1")
+	orig.SetSource("/src")
+	orig.SetType("t")
+	orig.DataEncoded = []byte("plain text") // no content type: read as JSON
+	e := orig
+	MarkBinaryData(&e)
+	out, err := json.Marshal(e)
+	if err != nil {
+		t.Fatalf("structured encoding: %v", err)
+	}
+	var back event.Event
+	if err := json.Unmarshal(out, &back); err != nil {
+		t.Fatalf("decode %s: %v", out, err)
+	}
+	if string(back.Data()) != "plain text" {
+		t.Errorf("data after a structured round trip = %q (%s)", back.Data(), out)
+	}
+	if orig.Context.(*event.EventContextV03).DataContentEncoding != nil {
+		t.Error("the original event's context was changed")
 	}
 }

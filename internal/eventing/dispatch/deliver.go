@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -94,10 +95,18 @@ func (d *Dispatcher) deliver(ctx context.Context, t *Trigger, e event.Event, log
 		if ttl, ok := broker.TTL(e); ok {
 			r.SetExtension(broker.ExtTTL, ttl)
 		}
-		if err := d.reply(ctx, t.Namespace, t.Broker, r); err != nil {
+		err := d.reply(ctx, t.Namespace, t.Broker, r)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, broker.ErrInvalidEvent) {
+			// The broker could not store it now: deliver again later.
 			return fmt.Errorf("reply %s into broker %s/%s: %w", r.ID(), t.Namespace, t.Broker, err)
 		}
-		return nil
+		// A reply the broker refuses is the subscriber's failure, as a
+		// reply that is not a CloudEvent is; sending again would loop.
+		res = result{status: http.StatusBadGateway, body: res.body, permanent: true,
+			err: fmt.Errorf("reply %s refused by broker %s/%s: %w", r.ID(), t.Namespace, t.Broker, err)}
 	}
 	log().Info("delivery failed", logKeyStatus, res.status, logKeyError, res.err)
 	if t.Delivery.DeadLetterURL == "" {

@@ -71,6 +71,8 @@ const (
 	logKeyStatus    = "status"
 	logKeyAttempt   = "attempt"
 	logKeyError     = "error"
+	logKeyStream    = "stream"
+	logKeyConsumer  = "consumer"
 )
 
 // Sentinel errors.
@@ -309,6 +311,22 @@ func (d *Dispatcher) SetTrigger(ctx context.Context, t Trigger) error {
 	return nil
 }
 
+// StopTrigger stops delivering a Trigger's events and keeps its consumer,
+// so that the events that arrive meanwhile wait there: for a Trigger that
+// cannot deliver for now (its broker not ready, a destination that does
+// not resolve). SetTrigger resumes where it stopped. Stopping a Trigger
+// that is not running does nothing.
+func (d *Dispatcher) StopTrigger(namespace, name string) {
+	key := triggerKey{namespace, name}
+	d.mu.Lock()
+	r, ok := d.triggers[key]
+	delete(d.triggers, key)
+	d.mu.Unlock()
+	if ok {
+		r.stop()
+	}
+}
+
 // RemoveTrigger stops delivering a Trigger's events and deletes its
 // consumer. uid names the consumer, so that a Trigger unknown to this
 // dispatcher (after a restart) still has its consumer removed; the broker's
@@ -348,13 +366,16 @@ func (d *Dispatcher) RemoveTrigger(ctx context.Context, namespace, name, uid str
 }
 
 // PruneConsumers deletes the consumers of Triggers that no longer exist:
-// those on broker streams whose uid is not among the ones live returns and
-// whose Trigger is not running here. Consumers are listed before live is
-// called, so that a Trigger created meanwhile is among the live ones. It
+// those on broker streams, created before createdBefore, whose uid is not
+// among the ones live returns and whose Trigger is not running here.
+// Consumers are listed before live is called, and only those older than
+// createdBefore (the server's start) are candidates, so that a Trigger
+// created meanwhile, here or by another server sharing the NATS cluster
+// whose store this one has not caught up with yet, keeps its consumer. It
 // returns how many consumers it deleted. A Trigger deleted while the
 // server was down, or before its deletion was reconciled, leaves such a
 // consumer.
-func (d *Dispatcher) PruneConsumers(ctx context.Context, live func(ctx context.Context) (map[string]bool, error)) (int, error) {
+func (d *Dispatcher) PruneConsumers(ctx context.Context, createdBefore time.Time, live func(ctx context.Context) (map[string]bool, error)) (int, error) {
 	type consumer struct{ stream, name string }
 	var found []consumer
 	streams := d.js.StreamNames(ctx, jetstream.WithStreamListSubject("skiff.broker.>"))
@@ -366,18 +387,21 @@ func (d *Dispatcher) PruneConsumers(ctx context.Context, live func(ctx context.C
 			}
 			return 0, fmt.Errorf("prune consumers: stream %s: %w", s, err)
 		}
-		names := stream.ConsumerNames(ctx)
-		for n := range names.Name() {
-			if strings.HasPrefix(n, consumerPrefix) {
-				found = append(found, consumer{s, n})
+		infos := stream.ListConsumers(ctx)
+		for info := range infos.Info() {
+			if strings.HasPrefix(info.Name, consumerPrefix) && info.Created.Before(createdBefore) {
+				found = append(found, consumer{s, info.Name})
 			}
 		}
-		if err := names.Err(); err != nil && !errors.Is(err, jetstream.ErrEndOfData) {
+		if err := infos.Err(); err != nil && !errors.Is(err, jetstream.ErrEndOfData) {
 			return 0, fmt.Errorf("prune consumers: list consumers of %s: %w", s, err)
 		}
 	}
 	if err := streams.Err(); err != nil && !errors.Is(err, jetstream.ErrEndOfData) {
 		return 0, fmt.Errorf("prune consumers: list streams: %w", err)
+	}
+	if len(found) == 0 {
+		return 0, nil
 	}
 	uids, err := live(ctx)
 	if err != nil {
@@ -400,7 +424,7 @@ func (d *Dispatcher) PruneConsumers(ctx context.Context, live func(ctx context.C
 		if err := d.deleteConsumer(ctx, c.stream, c.name); err != nil {
 			return removed, fmt.Errorf("prune consumers: %w", err)
 		}
-		d.logger.Info("removed the consumer of a trigger that no longer exists", "stream", c.stream, "consumer", c.name)
+		d.logger.Info("removed the consumer of a trigger that no longer exists", logKeyStream, c.stream, logKeyConsumer, c.name)
 		removed++
 	}
 	return removed, nil

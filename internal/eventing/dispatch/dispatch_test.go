@@ -106,13 +106,15 @@ func (s *sleeps) got() []time.Duration {
 type replies struct {
 	mu     sync.Mutex
 	events []event.Event
+	// refuse, when set, is returned for every reply after recording it.
+	refuse error
 }
 
 func (r *replies) reply(_ context.Context, ns, b string, e event.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, e)
-	return nil
+	return r.refuse
 }
 
 func (r *replies) got() []event.Event {
@@ -674,7 +676,15 @@ func TestPruneConsumers(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	n, err := f.d.PruneConsumers(ctx, func(context.Context) (map[string]bool, error) {
+	started := time.Now()
+	// A consumer made after the start, by a Trigger this server's store
+	// may not know yet, is left alone.
+	if _, err := f.js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
+		Durable: ConsumerName("uid-new"), AckPolicy: jetstream.AckExplicitPolicy,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.d.PruneConsumers(ctx, started, func(context.Context) (map[string]bool, error) {
 		return map[string]bool{"uid-live": true}, nil
 	})
 	if err != nil || n != 1 {
@@ -689,15 +699,72 @@ func TestPruneConsumers(t *testing.T) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	want := []string{"not-a-trigger", ConsumerName("uid-live"), ConsumerName("uid-running")}
+	want := []string{"not-a-trigger", ConsumerName("uid-live"), ConsumerName("uid-new"), ConsumerName("uid-running")}
 	slices.Sort(want)
 	if !slices.Equal(names, want) {
 		t.Errorf("consumers left = %v, want %v", names, want)
 	}
-	// An error listing the live triggers deletes nothing.
-	if _, err := f.d.PruneConsumers(ctx, func(context.Context) (map[string]bool, error) {
+	// An error listing the live triggers deletes nothing, not even an
+	// orphan.
+	if _, err := f.d.PruneConsumers(ctx, time.Now(), func(context.Context) (map[string]bool, error) {
 		return nil, errors.New("store down")
 	}); err == nil {
 		t.Error("PruneConsumers with a failing live list succeeded")
+	}
+	if _, err := st.Consumer(ctx, ConsumerName("uid-new")); err != nil {
+		t.Errorf("consumer deleted although the live list failed: %v", err)
+	}
+}
+
+// A stopped Trigger keeps its consumer: events that arrive while it is
+// stopped are delivered once it is set again.
+func TestStopTriggerKeepsEvents(t *testing.T) {
+	f := newFixture(t, 0)
+	s := newSink(t, nil)
+	f.setTrigger(t, Trigger{SubscriberURL: s.srv.URL})
+	f.publish(t, "before", "dev.example")
+	checkFor(t, "the first delivery", 10*time.Second, func() bool { return len(s.got()) == 1 })
+	f.d.StopTrigger("default", "t")
+	f.d.StopTrigger("default", "t") // not running: nothing happens
+	f.publish(t, "while-stopped", "dev.example")
+	time.Sleep(200 * time.Millisecond)
+	if got := s.ids(); len(got) != 1 {
+		t.Fatalf("deliveries while stopped = %v, want only the first", got)
+	}
+	f.setTrigger(t, Trigger{SubscriberURL: s.srv.URL})
+	checkFor(t, "the event sent while stopped", 10*time.Second, func() bool { return len(s.got()) == 2 })
+	if got := s.ids(); got[1] != "while-stopped" {
+		t.Errorf("deliveries = %v", got)
+	}
+}
+
+// A reply the broker refuses as invalid is a failed delivery: the event goes
+// to the dead letter sink once and is acknowledged, not delivered again and
+// again.
+func TestRefusedReplyIsDeadLettered(t *testing.T) {
+	f := newFixture(t, 300*time.Millisecond)
+	f.replies.refuse = fmt.Errorf("publish: %w: no canonical form", broker.ErrInvalidEvent)
+	s := newSink(t, func(_ int, w http.ResponseWriter) {
+		h := w.Header()
+		h.Set("Ce-Specversion", "1.0")
+		h.Set("Ce-Id", "reply-1")
+		h.Set("Ce-Source", "/sub")
+		h.Set("Ce-Type", "dev.example.reply")
+		w.WriteHeader(http.StatusOK)
+	})
+	dl := newSink(t, nil)
+	f.setTrigger(t, Trigger{SubscriberURL: s.srv.URL, Delivery: Delivery{Retry: 2, DeadLetterURL: dl.srv.URL}})
+	f.publish(t, "e1", "dev.example")
+	checkFor(t, "the dead letter", 10*time.Second, func() bool { return len(dl.got()) == 1 })
+	f.acked(t, "uid-1", 1)
+	time.Sleep(3 * 300 * time.Millisecond) // AckWait, three times over
+	if n := len(s.got()); n != 1 {
+		t.Errorf("subscriber got the event %d times, want once (no retry, no redelivery)", n)
+	}
+	if n := len(dl.got()); n != 1 {
+		t.Errorf("dead letter sink got %d events, want 1", n)
+	}
+	if code, _ := dl.got()[0].Extensions()[ExtErrorCode]; fmt.Sprint(code) != "502" {
+		t.Errorf("knativeerrorcode = %v, want 502", code)
 	}
 }
