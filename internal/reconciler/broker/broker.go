@@ -38,17 +38,31 @@ type Reconciler struct {
 	resolver *resolver.Resolver
 	// BaseURL is the ingress's URL, "http://127.0.0.1:8080".
 	baseURL string
+	// rechecks paces the reconciles of Brokers whose dead letter sink does
+	// not resolve: each of them ensures the stream again.
+	rechecks *controller.Rechecks
 }
 
 var _ controller.Reconciler = (*Reconciler)(nil)
 
-// recheckUnresolved is how soon a Broker whose dead letter sink did not
-// resolve is reconciled again.
-const recheckUnresolved = 2 * time.Second
+// Bounds of the rechecks of a Broker whose dead letter sink does not
+// resolve, for sinks of kinds whose changes are not watched: 2 s, then
+// doubling up to 5 minutes, each up to a tenth shorter so that Brokers
+// waiting on the same sink spread out.
+const (
+	recheckFirst  = 2 * time.Second
+	recheckMax    = 5 * time.Minute
+	recheckJitter = 0.1
+)
 
-// NewController returns the Broker controller.
+func newRechecks() *controller.Rechecks {
+	return &controller.Rechecks{First: recheckFirst, Max: recheckMax, Jitter: recheckJitter}
+}
+
+// NewController returns the Broker controller. Changes of Knative Services
+// wake the namespace's Brokers at once, whatever their recheck delay.
 func NewController(c *typed.Client, ingress Ingress, baseURL string, logger *slog.Logger) *controller.Controller {
-	r := &Reconciler{c: c, ingress: ingress, resolver: &resolver.Resolver{Store: c.Store}, baseURL: baseURL}
+	r := &Reconciler{c: c, ingress: ingress, resolver: &resolver.Resolver{Store: c.Store}, baseURL: baseURL, rechecks: newRechecks()}
 	brokersOf := func(o *store.Object) []store.Key {
 		list, err := c.Store.List(context.Background(), store.ListOptions{Group: group, Resource: "brokers", Namespace: o.Key.Namespace})
 		if err != nil {
@@ -72,11 +86,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
 	b := &eventingv1.Broker{}
 	if err := r.c.Get(ctx, key, b); err != nil {
 		if typed.IsNotFound(err) {
+			r.rechecks.Reset(key)
 			return r.ingress.RemoveBroker(ctx, key.Namespace, key.Name)
 		}
 		return err
 	}
 	if b.DeletionTimestamp != nil {
+		r.rechecks.Reset(key)
 		return r.ingress.RemoveBroker(ctx, key.Namespace, key.Name)
 	}
 	before := typed.Clone(b.Status)
@@ -95,20 +111,21 @@ func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
 		u, _ := apis.ParseURL(r.baseURL + "/" + b.Namespace + "/" + b.Name)
 		b.Status.SetAddress(now, &duckv1.Addressable{URL: u})
 	}
-	var recheck error
+	unresolved := false
 	if b.Spec.Delivery != nil && b.Spec.Delivery.DeadLetterSink != nil {
 		u, err := r.resolver.Resolve(ctx, b.Namespace, *b.Spec.Delivery.DeadLetterSink)
 		if err != nil {
 			b.Status.MarkDeadLetterSinkResolvedFailed(now, "Unable to get the dead letter sink's URI", err.Error())
-			// Sinks of kinds whose changes are not watched are looked at
-			// again.
-			recheck = controller.RequeueAfter{After: recheckUnresolved}
+			unresolved = true
 		} else {
 			du, _ := apis.ParseURL(u.String())
 			b.Status.MarkDeadLetterSinkResolvedSucceeded(now, duckv1.DeliveryStatus{DeadLetterSinkURI: du})
 		}
 	} else {
 		b.Status.MarkDeadLetterSinkNotConfigured(now)
+	}
+	if !unresolved {
+		r.rechecks.Reset(key)
 	}
 	if !typed.Equal(before, b.Status) {
 		if err := r.c.UpdateStatus(ctx, key, b); err != nil {
@@ -119,5 +136,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, key store.Key) error {
 		// A stream that could not be made is tried again with backoff.
 		return fmt.Errorf("broker %s/%s: %w", b.Namespace, b.Name, ensureErr)
 	}
-	return recheck
+	if unresolved {
+		// Sinks of kinds whose changes are not watched are looked at
+		// again, less and less often.
+		return r.rechecks.Next(key)
+	}
+	return nil
 }

@@ -93,8 +93,12 @@ func newClient(t *testing.T) *typed.Client {
 	return &typed.Client{Store: st, Now: now}
 }
 
+// newReconciler returns a reconciler with the controller's recheck
+// bounds, without jitter.
 func newReconciler(c *typed.Client, in Ingress) *Reconciler {
-	return &Reconciler{c: c, ingress: in, resolver: &resolver.Resolver{Store: c.Store}, baseURL: baseURL}
+	rechecks := newRechecks()
+	rechecks.Rand = func() float64 { return 0 }
+	return &Reconciler{c: c, ingress: in, resolver: &resolver.Resolver{Store: c.Store}, baseURL: baseURL, rechecks: rechecks}
 }
 
 func brokerKey(name string) store.Key { return typed.Key(group, "brokers", ns, name) }
@@ -351,6 +355,80 @@ func TestReconcileDeadLetterSinkUnresolved(t *testing.T) {
 				t.Errorf("IngressReady = %q, address %v; want True with an address", got[eventingv1.BrokerConditionIngress], b.Status.Address)
 			}
 		})
+	}
+}
+
+// TestReconcileRechecksBackOff: while the dead letter sink does not
+// resolve, each reconcile asks to be run again later than the one before,
+// up to the cap; a sink that resolves, or the broker's deletion, starts
+// the delays over. A stream error is retried by the queue's backoff and
+// leaves the delays as they were.
+func TestReconcileRechecksBackOff(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(t)
+	sink := &duckv1.DeliverySpec{DeadLetterSink: &duckv1.Destination{
+		Ref: &duckv1.KReference{APIVersion: "serving.knative.dev/v1", Kind: "Service", Name: "dead-letters"},
+	}}
+	createBroker(t, c, "b", nil, sink)
+	in := &fakeIngress{}
+	r := newReconciler(c, in)
+	// step is one reconcile: its ingress error, whether the sink exists,
+	// and the RequeueAfter wanted (zero: none).
+	type step struct {
+		ensureErr error
+		sink      bool
+		want      time.Duration
+	}
+	const s = time.Second
+	steps := []step{
+		{want: 2 * s}, {want: 4 * s},
+		// The queue retries the error; the delays are not touched.
+		{ensureErr: errStream},
+		{want: 8 * s}, {want: 16 * s}, {want: 32 * s}, {want: 64 * s}, {want: 128 * s}, {want: 256 * s},
+		{want: 5 * time.Minute}, {want: 5 * time.Minute},
+		// The sink resolves: the next wait starts over.
+		{sink: true},
+		{want: 2 * s}, {want: 4 * s},
+	}
+	sinkExists := false
+	for i, st := range steps {
+		if st.sink && !sinkExists {
+			createKsvc(t, c, "dead-letters", "http://127.0.0.1:4001")
+		} else if !st.sink && sinkExists {
+			if _, err := c.Store.Delete(ctx, typed.Key("serving.knative.dev", "services", ns, "dead-letters"), store.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sinkExists = st.sink
+		in.setEnsureErr(st.ensureErr)
+		err := r.Reconcile(ctx, brokerKey("b"))
+		var ra controller.RequeueAfter
+		switch {
+		case st.ensureErr != nil:
+			if !errors.Is(err, st.ensureErr) {
+				t.Fatalf("reconcile #%d = %v, want %v", i, err, st.ensureErr)
+			}
+		case st.want == 0:
+			if err != nil {
+				t.Fatalf("reconcile #%d = %v, want nil", i, err)
+			}
+		case !errors.As(err, &ra) || ra.After != st.want:
+			t.Fatalf("reconcile #%d = %v, want RequeueAfter %v", i, err, st.want)
+		}
+	}
+
+	// A deleted broker forgets its delays: one made again under its name
+	// starts over.
+	if _, err := c.Store.Delete(ctx, brokerKey("b"), store.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Reconcile(ctx, brokerKey("b")); err != nil {
+		t.Fatalf("Reconcile(deleted) = %v", err)
+	}
+	createBroker(t, c, "b", nil, sink)
+	var ra controller.RequeueAfter
+	if err := r.Reconcile(ctx, brokerKey("b")); !errors.As(err, &ra) || ra.After != 2*s {
+		t.Errorf("Reconcile(made again) = %v, want RequeueAfter 2s", err)
 	}
 }
 

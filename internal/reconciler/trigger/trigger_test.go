@@ -33,12 +33,19 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // removal is one RemoveTrigger call.
 type removal struct{ Namespace, Name, UID string }
 
-// fakeDispatcher records the triggers the reconciler sets and removes, and
-// fails on demand.
+// stop is one StopTrigger call.
+type stop struct{ Namespace, Name string }
+
+// fakeDispatcher records the triggers the reconciler sets, stops and
+// removes, and fails on demand.
 type fakeDispatcher struct {
-	mu        sync.Mutex // guards every field below
-	sets      []dispatch.Trigger
-	removes   []removal
+	mu      sync.Mutex // guards every field below
+	sets    []dispatch.Trigger
+	stops   []stop
+	removes []removal
+	// calls are all the calls, in order: "set <uid> <broker>", "stop" or
+	// "remove <uid>".
+	calls     []string
 	setErr    error
 	removeErr error
 }
@@ -49,23 +56,41 @@ func (f *fakeDispatcher) SetTrigger(_ context.Context, t dispatch.Trigger) error
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sets = append(f.sets, t)
+	f.calls = append(f.calls, "set "+t.UID+" "+t.Broker)
 	return f.setErr
+}
+
+func (f *fakeDispatcher) StopTrigger(namespace, name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stops = append(f.stops, stop{namespace, name})
+	f.calls = append(f.calls, "stop")
 }
 
 func (f *fakeDispatcher) RemoveTrigger(_ context.Context, namespace, name, uid string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.removes = append(f.removes, removal{namespace, name, uid})
+	f.calls = append(f.calls, "remove "+uid)
 	return f.removeErr
 }
 
 // take returns the calls made so far and forgets them.
-func (f *fakeDispatcher) take() ([]dispatch.Trigger, []removal) {
+func (f *fakeDispatcher) take() ([]dispatch.Trigger, []stop, []removal) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	s, r := f.sets, f.removes
-	f.sets, f.removes = nil, nil
-	return s, r
+	s, st, r := f.sets, f.stops, f.removes
+	f.sets, f.stops, f.removes, f.calls = nil, nil, nil, nil
+	return s, st, r
+}
+
+// takeCalls returns the calls made so far, in order, and forgets them.
+func (f *fakeDispatcher) takeCalls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.calls
+	f.sets, f.stops, f.removes, f.calls = nil, nil, nil, nil
+	return c
 }
 
 func (f *fakeDispatcher) setErrors(set, remove error) {
@@ -91,8 +116,12 @@ func newClient(t *testing.T) *typed.Client {
 	return &typed.Client{Store: st, Now: now}
 }
 
+// newReconciler returns a reconciler with the controller's recheck
+// bounds, without jitter.
 func newReconciler(c *typed.Client, d Dispatcher) *Reconciler {
-	return &Reconciler{c: c, d: d, resolver: &resolver.Resolver{Store: c.Store}, uids: map[string]string{}}
+	rechecks := newRechecks()
+	rechecks.Rand = func() float64 { return 0 }
+	return &Reconciler{c: c, d: d, resolver: &resolver.Resolver{Store: c.Store}, rechecks: rechecks, consumers: map[string]consumer{}}
 }
 
 func triggerKey(name string) store.Key { return typed.Key(group, "triggers", ns, name) }
@@ -218,7 +247,9 @@ const (
 	condTrue             = "True//"
 	dlsNotConfigured     = "True/DeadLetterSinkNotConfigured/No dead letter sink is configured."
 	subscriberFailed     = "False/Unable to get the Subscriber's URI/"
+	subscriberUnknown    = "Unknown/Unable to get the Subscriber's URI/"
 	dlsFailed            = "False/Unable to get the dead letter sink's URI/"
+	dlsUnknown           = "Unknown/Unable to get the dead letter sink's URI/"
 	brokerNotReady       = "Unknown/BrokerNotReady/the Broker is not ready"
 	brokerNotConfigured  = "Unknown/BrokerNotConfigured/Broker has not yet been reconciled."
 	brokerDoesNotExist   = `False/BrokerDoesNotExist/Broker "nope" does not exist`
@@ -354,14 +385,14 @@ func TestReconcile(t *testing.T) {
 		wantRecheck: true,
 		broker:      "memory",
 		sub:         ksvcDest("starting"),
-		wantConds:   with(allReady(""), eventingv1.TriggerConditionSubscriberResolved, subscriberFailed+"*", eventingv1.TriggerConditionReady, subscriberFailed+"*", eventingv1.TriggerConditionSubscribed, "Unknown//", eventingv1.TriggerConditionDeadLetterSinkResolved, "Unknown//"),
+		wantConds:   with(allReady(""), eventingv1.TriggerConditionSubscriberResolved, subscriberFailed+"*", eventingv1.TriggerConditionReady, subscriberFailed+"*", eventingv1.TriggerConditionSubscribed, subscriberUnknown+"*", eventingv1.TriggerConditionDeadLetterSinkResolved, "Unknown//"),
 		wantMsg:     "not addressable: Service default/starting has no address yet",
 	}, {
 		name:        "subscriber ksvc missing",
 		wantRecheck: true,
 		broker:      "memory",
 		sub:         ksvcDest("nope"),
-		wantConds:   with(allReady(""), eventingv1.TriggerConditionSubscriberResolved, subscriberFailed+"*", eventingv1.TriggerConditionReady, subscriberFailed+"*", eventingv1.TriggerConditionSubscribed, "Unknown//", eventingv1.TriggerConditionDeadLetterSinkResolved, "Unknown//"),
+		wantConds:   with(allReady(""), eventingv1.TriggerConditionSubscriberResolved, subscriberFailed+"*", eventingv1.TriggerConditionReady, subscriberFailed+"*", eventingv1.TriggerConditionSubscribed, subscriberUnknown+"*", eventingv1.TriggerConditionDeadLetterSinkResolved, "Unknown//"),
 		wantMsg:     "resolve Service default/nope: store get services.serving.knative.dev/default/nope: not found",
 	}, {
 		name:   "broker missing",
@@ -370,7 +401,7 @@ func TestReconcile(t *testing.T) {
 		wantConds: map[string]string{
 			eventingv1.TriggerConditionReady:                  brokerDoesNotExist,
 			eventingv1.TriggerConditionBroker:                 brokerDoesNotExist,
-			eventingv1.TriggerConditionSubscribed:             "Unknown//",
+			eventingv1.TriggerConditionSubscribed:             `Unknown/BrokerDoesNotExist/Broker "nope" does not exist`,
 			eventingv1.TriggerConditionDependency:             "Unknown//",
 			eventingv1.TriggerConditionSubscriberResolved:     "Unknown//",
 			eventingv1.TriggerConditionDeadLetterSinkResolved: "Unknown//",
@@ -453,7 +484,7 @@ func TestReconcile(t *testing.T) {
 		wantConds: with(allReady(""),
 			eventingv1.TriggerConditionDeadLetterSinkResolved, dlsFailed+"*",
 			eventingv1.TriggerConditionReady, dlsFailed+"*",
-			eventingv1.TriggerConditionSubscribed, "Unknown//"),
+			eventingv1.TriggerConditionSubscribed, dlsUnknown+"*"),
 		wantSubURI: hookURL,
 		wantMsg:    "not addressable: Service default/starting has no address yet",
 	}}
@@ -471,9 +502,17 @@ func TestReconcile(t *testing.T) {
 			} else if err != nil {
 				t.Fatalf("Reconcile() = %v", err)
 			}
-			sets, removes := d.take()
+			sets, stops, removes := d.take()
 			if len(removes) != 0 {
 				t.Errorf("RemoveTrigger calls = %+v, want none (nothing was running)", removes)
+			}
+			// A trigger that cannot deliver is stopped, in case it ran.
+			var wantStops []stop
+			if tt.wantSet == nil {
+				wantStops = []stop{{ns, name}}
+			}
+			if diff := cmp.Diff(wantStops, stops); diff != "" {
+				t.Errorf("StopTrigger calls (-want +got):\n%s", diff)
 			}
 			var want []dispatch.Trigger
 			if tt.wantSet != nil {
@@ -606,7 +645,7 @@ func TestReconcileFilters(t *testing.T) {
 			if err := newReconciler(c, d).Reconcile(context.Background(), triggerKey(name)); err != nil {
 				t.Fatalf("Reconcile() = %v", err)
 			}
-			sets, _ := d.take()
+			sets, _, _ := d.take()
 			if len(sets) != 1 || sets[0].Filter == nil {
 				t.Fatalf("SetTrigger calls = %+v, want one with a filter", sets)
 			}
@@ -650,7 +689,7 @@ func TestReconcileBadCESQL(t *testing.T) {
 			if err := newReconciler(c, d).Reconcile(context.Background(), triggerKey(name)); err != nil {
 				t.Fatalf("Reconcile() = %v, want nil (a bad expression is not retried)", err)
 			}
-			if sets, _ := d.take(); len(sets) != 0 {
+			if sets, _, _ := d.take(); len(sets) != 0 {
 				t.Errorf("SetTrigger calls = %+v, want none", sets)
 			}
 			tr := getTrigger(t, c, name)
@@ -683,8 +722,10 @@ func TestReconcileDispatcherFails(t *testing.T) {
 	if got[eventingv1.TriggerConditionSubscribed] != want || got[eventingv1.TriggerConditionReady] != want {
 		t.Errorf("SubscriptionReady = %q, Ready = %q; want both %q", got[eventingv1.TriggerConditionSubscribed], got[eventingv1.TriggerConditionReady], want)
 	}
-	if sets, removes := d.take(); len(sets) != 1 || len(removes) != 0 {
-		t.Errorf("calls: SetTrigger %d, RemoveTrigger %+v; want one SetTrigger and no removal", len(sets), removes)
+	// Retried with the queue's backoff; neither stopped nor removed, so
+	// that the dispatcher keeps what it could not replace.
+	if sets, stops, removes := d.take(); len(sets) != 1 || len(stops) != 0 || len(removes) != 0 {
+		t.Errorf("calls: SetTrigger %d, StopTrigger %+v, RemoveTrigger %+v; want one SetTrigger only", len(sets), stops, removes)
 	}
 
 	d.setErrors(nil, nil)
@@ -694,7 +735,7 @@ func TestReconcileDispatcherFails(t *testing.T) {
 	if tr := getTrigger(t, c, "t"); !tr.IsReady() {
 		t.Errorf("trigger not Ready after the retry: %v", conds(&tr.Status.Status))
 	}
-	if sets, _ := d.take(); len(sets) != 1 || sets[0].UID != uid {
+	if sets, _, _ := d.take(); len(sets) != 1 || sets[0].UID != uid {
 		t.Errorf("SetTrigger calls = %+v, want one with uid %s", sets, uid)
 	}
 }
@@ -775,7 +816,7 @@ func TestReconcileDeleted(t *testing.T) {
 				if err := r.Reconcile(ctx, triggerKey(name)); !errors.Is(err, tt.removeErr) {
 					t.Fatalf("Reconcile(deleted) = %v, want %v", err, tt.removeErr)
 				}
-				if _, removes := d.take(); !cmp.Equal(want, removes) {
+				if _, _, removes := d.take(); !cmp.Equal(want, removes) {
 					t.Fatalf("RemoveTrigger calls = %+v, want %+v", removes, want)
 				}
 				d.setErrors(nil, nil)
@@ -783,7 +824,7 @@ func TestReconcileDeleted(t *testing.T) {
 			if err := r.Reconcile(ctx, triggerKey(name)); err != nil {
 				t.Fatalf("Reconcile(deleted) = %v", err)
 			}
-			sets, removes := d.take()
+			sets, _, removes := d.take()
 			if diff := cmp.Diff(want, removes); diff != "" {
 				t.Errorf("RemoveTrigger calls (-want +got):\n%s", diff)
 			}
@@ -795,7 +836,7 @@ func TestReconcileDeleted(t *testing.T) {
 				if err := r.Reconcile(ctx, triggerKey(name)); err != nil {
 					t.Fatal(err)
 				}
-				if _, removes := d.take(); len(removes) != 0 {
+				if _, _, removes := d.take(); len(removes) != 0 {
 					t.Errorf("RemoveTrigger calls after the removal = %+v, want none", removes)
 				}
 			}
@@ -803,60 +844,370 @@ func TestReconcileDeleted(t *testing.T) {
 	}
 }
 
-// TestReconcileStopsWhenUnsubscribable: a running trigger whose broker goes
-// away, or whose subscriber no longer resolves, has its consumer removed.
+// updateTrigger changes the stored trigger name with change, through the
+// store so that nothing validates it.
+func updateTrigger(t *testing.T, c *typed.Client, name string, change func(tr *eventingv1.Trigger)) {
+	t.Helper()
+	tr := getTrigger(t, c, name)
+	change(tr)
+	body, err := json.Marshal(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Store.Update(context.Background(), triggerKey(name), body, store.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setBrokerStatus replaces the status of the stored broker name.
+func setBrokerStatus(t *testing.T, c *typed.Client, name string, status any) {
+	t.Helper()
+	o, err := c.Store.Get(context.Background(), brokerKey(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setStatus(t, c, o, status)
+}
+
+// TestReconcileStopsWhenUnsubscribable: a running trigger that can no
+// longer deliver is stopped and keeps its consumer (the events its broker
+// accepts meanwhile wait there), no longer says it is subscribed, and
+// resumes on the same consumer once it can deliver again.
 func TestReconcileStopsWhenUnsubscribable(t *testing.T) {
 	ctx := context.Background()
+	notReady := map[string]any{
+		"conditions": []map[string]any{{"type": "Ready", "status": "False", "reason": "StreamFailed", "message": "stream: insufficient resources"}},
+	}
 	tests := []struct {
-		name     string
-		typ      string
-		wantCond string
-		change   func(t *testing.T, c *typed.Client)
+		name string
+		// change stops the trigger from delivering; restore undoes it.
+		change, restore func(t *testing.T, c *typed.Client)
+		// typ is the condition change fails; want is it and Ready.
+		typ, want string
+		// wantSubscribed is the SubscriptionReady condition.
+		wantSubscribed string
+		// wantRecheck: Reconcile asks to be run again.
+		wantRecheck bool
 	}{{
-		name:     "broker deleted",
-		typ:      eventingv1.TriggerConditionBroker,
-		wantCond: `False/BrokerDoesNotExist/Broker "b" does not exist`,
+		name: "broker deleted",
 		change: func(t *testing.T, c *typed.Client) {
 			if _, err := c.Store.Delete(ctx, brokerKey("b"), store.DeleteOptions{}); err != nil {
 				t.Fatal(err)
 			}
 		},
+		restore: func(t *testing.T, c *typed.Client) {
+			putBroker(t, c, "b", nil, nil, readyStatus("http://127.0.0.1:8080/default/b"))
+		},
+		typ:            eventingv1.TriggerConditionBroker,
+		want:           `False/BrokerDoesNotExist/Broker "b" does not exist`,
+		wantSubscribed: `Unknown/BrokerDoesNotExist/Broker "b" does not exist`,
 	}, {
-		name:     "subscriber deleted",
-		typ:      eventingv1.TriggerConditionSubscriberResolved,
-		wantCond: subscriberFailed + "resolve Service default/hello: store get services.serving.knative.dev/default/hello: not found",
+		name:   "broker not ready",
+		change: func(t *testing.T, c *typed.Client) { setBrokerStatus(t, c, "b", notReady) },
+		restore: func(t *testing.T, c *typed.Client) {
+			setBrokerStatus(t, c, "b", readyStatus("http://127.0.0.1:8080/default/b"))
+		},
+		typ:            eventingv1.TriggerConditionBroker,
+		want:           brokerStreamFailed,
+		wantSubscribed: brokerNotReady,
+	}, {
+		name: "subscriber deleted",
 		change: func(t *testing.T, c *typed.Client) {
 			if _, err := c.Store.Delete(ctx, ksvcKey("hello"), store.DeleteOptions{}); err != nil {
 				t.Fatal(err)
 			}
 		},
+		restore:        func(t *testing.T, c *typed.Client) { putKsvc(t, c, "hello", ksvcHelloAddress) },
+		typ:            eventingv1.TriggerConditionSubscriberResolved,
+		want:           subscriberFailed + "resolve Service default/hello: store get services.serving.knative.dev/default/hello: not found",
+		wantSubscribed: subscriberUnknown + "resolve Service default/hello: store get services.serving.knative.dev/default/hello: not found",
+		wantRecheck:    true,
+	}, {
+		name: "dead letter sink deleted",
+		change: func(t *testing.T, c *typed.Client) {
+			if _, err := c.Store.Delete(ctx, ksvcKey("dead-letters"), store.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		},
+		restore:        func(t *testing.T, c *typed.Client) { putKsvc(t, c, "dead-letters", "http://127.0.0.1:4001") },
+		typ:            eventingv1.TriggerConditionDeadLetterSinkResolved,
+		want:           dlsFailed + "resolve Service default/dead-letters: store get services.serving.knative.dev/default/dead-letters: not found",
+		wantSubscribed: dlsUnknown + "resolve Service default/dead-letters: store get services.serving.knative.dev/default/dead-letters: not found",
+		wantRecheck:    true,
+	}, {
+		name: "delivery made invalid",
+		change: func(t *testing.T, c *typed.Client) {
+			updateTrigger(t, c, "t", func(tr *eventingv1.Trigger) { tr.Spec.Delivery.Timeout = ptr("soon") })
+		},
+		restore: func(t *testing.T, c *typed.Client) {
+			updateTrigger(t, c, "t", func(tr *eventingv1.Trigger) { tr.Spec.Delivery.Timeout = nil })
+		},
+		typ:            eventingv1.TriggerConditionSubscribed,
+		want:           `False/DeliveryInvalid/delivery duration "soon": ` + durationError(t, "soon"),
+		wantSubscribed: `False/DeliveryInvalid/delivery duration "soon": ` + durationError(t, "soon"),
+	}, {
+		name: "filter made invalid",
+		change: func(t *testing.T, c *typed.Client) {
+			updateTrigger(t, c, "t", func(tr *eventingv1.Trigger) {
+				tr.Spec.Filters = []eventingv1.SubscriptionsAPIFilter{{SQL: "(("}}
+			})
+		},
+		restore: func(t *testing.T, c *typed.Client) {
+			updateTrigger(t, c, "t", func(tr *eventingv1.Trigger) { tr.Spec.Filters = nil })
+		},
+		typ:            eventingv1.TriggerConditionSubscribed,
+		want:           "False/FilterInvalid/*",
+		wantSubscribed: "False/FilterInvalid/*",
 	}}
+	// match reports whether got is want, where a want ending in "*"
+	// matches any rest.
+	match := func(got, want string) bool {
+		if prefix, ok := strings.CutSuffix(want, "*"); ok {
+			return strings.HasPrefix(got, prefix)
+		}
+		return got == want
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newClient(t)
 			putBroker(t, c, "b", nil, nil, readyStatus("http://127.0.0.1:8080/default/b"))
 			putKsvc(t, c, "hello", ksvcHelloAddress)
-			uid := putTrigger(t, c, "t", eventingv1.TriggerSpec{Broker: "b", Subscriber: ksvcDest("hello")})
+			putKsvc(t, c, "dead-letters", "http://127.0.0.1:4001")
+			uid := putTrigger(t, c, "t", eventingv1.TriggerSpec{
+				Broker: "b", Subscriber: ksvcDest("hello"),
+				Delivery: &duckv1.DeliverySpec{DeadLetterSink: ptr(ksvcDest("dead-letters"))},
+			})
 			d := &fakeDispatcher{}
 			r := newReconciler(c, d)
 			if err := r.Reconcile(ctx, triggerKey("t")); err != nil {
 				t.Fatal(err)
 			}
-			d.take()
-			tt.change(t, c)
-			// A destination that went away is looked at again soon.
-			if err := r.Reconcile(ctx, triggerKey("t")); err != nil && !errors.As(err, new(controller.RequeueAfter)) {
-				t.Fatalf("Reconcile() = %v", err)
+			if got, want := d.takeCalls(), []string{"set " + uid + " b"}; !cmp.Equal(want, got) {
+				t.Fatalf("calls = %q, want %q", got, want)
 			}
-			sets, removes := d.take()
-			if want := []removal{{ns, "t", uid}}; !cmp.Equal(want, removes) || len(sets) != 0 {
-				t.Errorf("calls: SetTrigger %+v, RemoveTrigger %+v; want only RemoveTrigger %+v", sets, removes, want)
+
+			tt.change(t, c)
+			// Twice: a trigger that stays stopped stays so, and keeps its
+			// consumer.
+			for range 2 {
+				err := r.Reconcile(ctx, triggerKey("t"))
+				if tt.wantRecheck {
+					if !errors.As(err, new(controller.RequeueAfter)) {
+						t.Fatalf("Reconcile() = %v, want a RequeueAfter", err)
+					}
+				} else if err != nil {
+					t.Fatalf("Reconcile() = %v", err)
+				}
+				sets, stops, removes := d.take()
+				if want := []stop{{ns, "t"}}; !cmp.Equal(want, stops) || len(sets) != 0 || len(removes) != 0 {
+					t.Errorf("calls: SetTrigger %+v, StopTrigger %+v, RemoveTrigger %+v; want only StopTrigger %+v", sets, stops, removes, want)
+				}
 			}
 			got := conds(&getTrigger(t, c, "t").Status.Status)
-			if got[tt.typ] != tt.wantCond || got[eventingv1.TriggerConditionReady] != tt.wantCond {
-				t.Errorf("%s = %q, Ready = %q; want both %q", tt.typ, got[tt.typ], got[eventingv1.TriggerConditionReady], tt.wantCond)
+			if !match(got[tt.typ], tt.want) || !match(got[eventingv1.TriggerConditionReady], tt.want) {
+				t.Errorf("%s = %q, Ready = %q; want both %q", tt.typ, got[tt.typ], got[eventingv1.TriggerConditionReady], tt.want)
+			}
+			if s := got[eventingv1.TriggerConditionSubscribed]; !match(s, tt.wantSubscribed) {
+				t.Errorf("SubscriptionReady = %q, want %q", s, tt.wantSubscribed)
+			}
+
+			tt.restore(t, c)
+			if err := r.Reconcile(ctx, triggerKey("t")); err != nil {
+				t.Fatalf("Reconcile(restored) = %v", err)
+			}
+			// The same consumer: the dispatcher resumes where it stopped.
+			if got, want := d.takeCalls(), []string{"set " + uid + " b"}; !cmp.Equal(want, got) {
+				t.Errorf("calls once restored = %q, want %q", got, want)
+			}
+			if tr := getTrigger(t, c, "t"); !tr.IsReady() {
+				t.Errorf("trigger not Ready once restored: %v", conds(&tr.Status.Status))
 			}
 		})
+	}
+}
+
+// durationError is the error of parsing the ISO 8601 duration s.
+func durationError(t *testing.T, s string) string {
+	t.Helper()
+	_, err := duckv1.ParseISO8601Duration(s)
+	if err == nil {
+		t.Fatalf("ParseISO8601Duration(%q) = nil error", s)
+	}
+	return err.Error()
+}
+
+// TestReconcileStoppedThenDeleted: a stopped trigger's consumer is kept
+// only while the trigger exists; its deletion removes it by uid.
+func TestReconcileStoppedThenDeleted(t *testing.T) {
+	ctx := context.Background()
+	for _, finalizers := range [][]string{nil, {"test/hold"}} {
+		t.Run(fmt.Sprintf("finalizers %v", finalizers), func(t *testing.T) {
+			c := newClient(t)
+			putBroker(t, c, "b", nil, nil, readyStatus("http://127.0.0.1:8080/default/b"))
+			uid := putTrigger(t, c, "t", eventingv1.TriggerSpec{Broker: "b", Subscriber: uriDest(t, "http://example.com/")}, finalizers...)
+			d := &fakeDispatcher{}
+			r := newReconciler(c, d)
+			if err := r.Reconcile(ctx, triggerKey("t")); err != nil {
+				t.Fatal(err)
+			}
+			setBrokerStatus(t, c, "b", nil)
+			if err := r.Reconcile(ctx, triggerKey("t")); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := d.takeCalls(), []string{"set " + uid + " b", "stop"}; !cmp.Equal(want, got) {
+				t.Fatalf("calls = %q, want %q", got, want)
+			}
+			if _, err := c.Store.Delete(ctx, triggerKey("t"), store.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Reconcile(ctx, triggerKey("t")); err != nil {
+				t.Fatalf("Reconcile(deleted) = %v", err)
+			}
+			sets, stops, removes := d.take()
+			if want := []removal{{ns, "t", uid}}; !cmp.Equal(want, removes) || len(sets) != 0 || len(stops) != 0 {
+				t.Errorf("calls: SetTrigger %+v, StopTrigger %+v, RemoveTrigger %+v; want only RemoveTrigger %+v", sets, stops, removes, want)
+			}
+		})
+	}
+}
+
+// TestReconcileRecreated: a trigger deleted and made again under its name
+// before the deletion was reconciled has the old uid's consumer removed
+// first, whether it ran or was stopped (the dispatcher, which replaces the
+// consumer of a running one, knows nothing of a stopped one).
+func TestReconcileRecreated(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		// stopped: the old trigger was stopped before it was deleted.
+		stopped bool
+		// ready: the broker is Ready when the new trigger is reconciled.
+		ready     bool
+		wantCalls func(oldUID, newUID string) []string
+	}{
+		{"running", false, true, func(o, n string) []string { return []string{"remove " + o, "set " + n + " b"} }},
+		{"stopped", true, true, func(o, n string) []string { return []string{"remove " + o, "set " + n + " b"} }},
+		{"stopped and still cannot deliver", true, false, func(o, n string) []string { return []string{"remove " + o, "stop"} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClient(t)
+			putBroker(t, c, "b", nil, nil, readyStatus("http://127.0.0.1:8080/default/b"))
+			spec := eventingv1.TriggerSpec{Broker: "b", Subscriber: uriDest(t, "http://example.com/")}
+			oldUID := putTrigger(t, c, "t", spec)
+			d := &fakeDispatcher{}
+			r := newReconciler(c, d)
+			if err := r.Reconcile(ctx, triggerKey("t")); err != nil {
+				t.Fatal(err)
+			}
+			if tt.stopped {
+				setBrokerStatus(t, c, "b", nil)
+				if err := r.Reconcile(ctx, triggerKey("t")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d.take()
+			if tt.ready {
+				setBrokerStatus(t, c, "b", readyStatus("http://127.0.0.1:8080/default/b"))
+			}
+			if _, err := c.Store.Delete(ctx, triggerKey("t"), store.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			newUID := putTrigger(t, c, "t", spec)
+			if err := r.Reconcile(ctx, triggerKey("t")); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.wantCalls(oldUID, newUID), d.takeCalls()); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			// The old consumer is forgotten once removed: the new trigger's
+			// deletion removes only its own.
+			if _, err := c.Store.Delete(ctx, triggerKey("t"), store.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Reconcile(ctx, triggerKey("t")); err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			if tt.ready {
+				want = []string{"remove " + newUID}
+			}
+			if diff := cmp.Diff(want, d.takeCalls()); diff != "" {
+				t.Errorf("calls on deletion (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestReconcileRechecksBackOff: while a destination does not resolve,
+// each reconcile asks to be run again later than the one before, up to
+// the cap; once everything resolves, or the trigger is deleted, the delays
+// start over.
+func TestReconcileRechecksBackOff(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(t)
+	putBroker(t, c, "b", nil, nil, readyStatus("http://127.0.0.1:8080/default/b"))
+	spec := eventingv1.TriggerSpec{
+		Broker: "b", Subscriber: ksvcDest("hello"),
+		Delivery: &duckv1.DeliverySpec{DeadLetterSink: ptr(ksvcDest("dead-letters"))},
+	}
+	putTrigger(t, c, "t", spec)
+	d := &fakeDispatcher{}
+	r := newReconciler(c, d)
+	const s = time.Second
+	// step is one reconcile: which destinations exist, and the
+	// RequeueAfter wanted (zero: none).
+	type step struct {
+		subscriber, sink bool
+		want             time.Duration
+	}
+	steps := []step{
+		{want: 2 * s}, {want: 4 * s}, {want: 8 * s},
+		// The subscriber resolves, the sink not yet: still waiting.
+		{subscriber: true, want: 16 * s}, {subscriber: true, want: 32 * s}, {subscriber: true, want: 64 * s},
+		{subscriber: true, want: 128 * s}, {subscriber: true, want: 256 * s},
+		{subscriber: true, want: 5 * time.Minute}, {subscriber: true, want: 5 * time.Minute},
+		// Both resolve: the next wait starts over.
+		{subscriber: true, sink: true},
+		{subscriber: true, want: 2 * s}, {subscriber: true, want: 4 * s},
+	}
+	exists := map[string]bool{}
+	for i, st := range steps {
+		for name, want := range map[string]bool{"hello": st.subscriber, "dead-letters": st.sink} {
+			switch {
+			case want && !exists[name]:
+				putKsvc(t, c, name, "http://127.0.0.1:4001")
+			case !want && exists[name]:
+				if _, err := c.Store.Delete(ctx, ksvcKey(name), store.DeleteOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			exists[name] = want
+		}
+		err := r.Reconcile(ctx, triggerKey("t"))
+		var ra controller.RequeueAfter
+		switch {
+		case st.want == 0:
+			if err != nil {
+				t.Fatalf("reconcile #%d = %v, want nil", i, err)
+			}
+		case !errors.As(err, &ra) || ra.After != st.want:
+			t.Fatalf("reconcile #%d = %v, want RequeueAfter %v", i, err, st.want)
+		}
+	}
+
+	// A deleted trigger forgets its delays: one made again under its name
+	// starts over.
+	if _, err := c.Store.Delete(ctx, triggerKey("t"), store.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Reconcile(ctx, triggerKey("t")); err != nil {
+		t.Fatalf("Reconcile(deleted) = %v", err)
+	}
+	putTrigger(t, c, "t", spec)
+	var ra controller.RequeueAfter
+	if err := r.Reconcile(ctx, triggerKey("t")); !errors.As(err, &ra) || ra.After != 2*s {
+		t.Errorf("Reconcile(made again) = %v, want RequeueAfter 2s", err)
 	}
 }
 
@@ -961,7 +1312,7 @@ func TestControllerResolvesLateRouteSubscriber(t *testing.T) {
 
 // TestReconcileUnparsableDuration: a delivery duration that does not parse
 // (validation rejects it, but the store holds what it is given) runs no
-// consumer and is not retried.
+// consumer, says why it is not subscribed and is not retried.
 func TestReconcileUnparsableDuration(t *testing.T) {
 	c := newClient(t)
 	putBroker(t, c, "default", nil, nil, readyStatus(brokerDefaultAddress))
@@ -973,10 +1324,12 @@ func TestReconcileUnparsableDuration(t *testing.T) {
 	if err := newReconciler(c, d).Reconcile(context.Background(), triggerKey("t")); err != nil {
 		t.Fatalf("Reconcile() = %v, want nil", err)
 	}
-	if sets, _ := d.take(); len(sets) != 0 {
-		t.Errorf("SetTrigger calls = %+v, want none", sets)
+	if got, want := d.takeCalls(), []string{"stop"}; !cmp.Equal(want, got) {
+		t.Errorf("calls = %q, want %q", got, want)
 	}
-	if tr := getTrigger(t, c, "t"); tr.IsReady() {
-		t.Errorf("trigger Ready with an unparsable timeout: %v", conds(&tr.Status.Status))
+	want := `False/DeliveryInvalid/delivery duration "five seconds": ` + durationError(t, "five seconds")
+	got := conds(&getTrigger(t, c, "t").Status.Status)
+	if got[eventingv1.TriggerConditionSubscribed] != want || got[eventingv1.TriggerConditionReady] != want {
+		t.Errorf("SubscriptionReady = %q, Ready = %q; want both %q", got[eventingv1.TriggerConditionSubscribed], got[eventingv1.TriggerConditionReady], want)
 	}
 }
