@@ -37,6 +37,24 @@ type Source struct {
 	Map   func(obj *store.Object) []store.Key
 }
 
+// AllInNamespace is a Source.Map that turns a change of any object into the
+// keys of every object of group/resource in its namespace: for objects that
+// refer to others by name, when finding the referrers would cost more than
+// waking them all.
+func AllInNamespace(st store.Store, group, resource string) func(obj *store.Object) []store.Key {
+	return func(o *store.Object) []store.Key {
+		list, err := st.List(context.Background(), store.ListOptions{Group: group, Resource: resource, Namespace: o.Key.Namespace})
+		if err != nil {
+			return nil
+		}
+		keys := make([]store.Key, 0, len(list.Items))
+		for _, it := range list.Items {
+			keys = append(keys, it.Key)
+		}
+		return keys
+	}
+}
+
 // Controller runs one Reconciler over the keys its sources produce.
 type Controller struct {
 	name       string

@@ -63,17 +63,7 @@ func newRechecks() *controller.Rechecks {
 // wake the namespace's Brokers at once, whatever their recheck delay.
 func NewController(c *typed.Client, ingress Ingress, baseURL string, logger *slog.Logger) *controller.Controller {
 	r := &Reconciler{c: c, ingress: ingress, resolver: &resolver.Resolver{Store: c.Store}, baseURL: baseURL, rechecks: newRechecks()}
-	brokersOf := func(o *store.Object) []store.Key {
-		list, err := c.Store.List(context.Background(), store.ListOptions{Group: group, Resource: "brokers", Namespace: o.Key.Namespace})
-		if err != nil {
-			return nil
-		}
-		keys := make([]store.Key, 0, len(list.Items))
-		for _, it := range list.Items {
-			keys = append(keys, it.Key)
-		}
-		return keys
-	}
+	brokersOf := controller.AllInNamespace(c.Store, group, "brokers")
 	return controller.New("broker", c.Store, r, []controller.Source{
 		{Watch: store.WatchOptions{Group: group, Resource: "brokers"}},
 		// Dead letter sinks are most often Knative Services.

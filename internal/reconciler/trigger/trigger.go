@@ -94,17 +94,7 @@ func newRechecks() *controller.Rechecks {
 // at once, whatever their recheck delay.
 func NewController(c *typed.Client, d Dispatcher, logger *slog.Logger) *controller.Controller {
 	r := &Reconciler{c: c, d: d, resolver: &resolver.Resolver{Store: c.Store}, rechecks: newRechecks(), consumers: map[string]consumer{}}
-	triggersOf := func(o *store.Object) []store.Key {
-		list, err := c.Store.List(context.Background(), store.ListOptions{Group: group, Resource: "triggers", Namespace: o.Key.Namespace})
-		if err != nil {
-			return nil
-		}
-		keys := make([]store.Key, 0, len(list.Items))
-		for _, it := range list.Items {
-			keys = append(keys, it.Key)
-		}
-		return keys
-	}
+	triggersOf := controller.AllInNamespace(c.Store, group, "triggers")
 	return controller.New("trigger", c.Store, r, []controller.Source{
 		{Watch: store.WatchOptions{Group: group, Resource: "triggers"}},
 		{Watch: store.WatchOptions{Group: group, Resource: "brokers"}, Map: triggersOf},
