@@ -15,7 +15,6 @@ import (
 	duckv1 "github.com/skiff-sh/skiff/internal/apis/duck/v1"
 	eventingv1 "github.com/skiff-sh/skiff/internal/apis/eventing/v1"
 	"github.com/skiff-sh/skiff/internal/controller"
-	"github.com/skiff-sh/skiff/internal/natsembed"
 	"github.com/skiff-sh/skiff/internal/reconciler/resolver"
 	"github.com/skiff-sh/skiff/internal/reconciler/typed"
 	"github.com/skiff-sh/skiff/internal/store"
@@ -78,18 +77,8 @@ func (f *fakeIngress) setEnsureErr(err error) {
 
 func newClient(t *testing.T) *typed.Client {
 	t.Helper()
-	ctx := context.Background()
-	n, err := natsembed.Start(ctx, natsembed.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(n.Close)
 	now := func() time.Time { return t0 }
-	st, err := store.NewKV(ctx, n.JetStream(), store.KVOptions{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.NewKV(t, now)
 	return &typed.Client{Store: st, Now: now}
 }
 

@@ -16,9 +16,9 @@ import (
 	corev1 "github.com/skiff-sh/skiff/internal/apis/core/v1"
 	servingv1 "github.com/skiff-sh/skiff/internal/apis/serving/v1"
 	"github.com/skiff-sh/skiff/internal/controller"
-	"github.com/skiff-sh/skiff/internal/natsembed"
 	"github.com/skiff-sh/skiff/internal/reconciler/typed"
 	"github.com/skiff-sh/skiff/internal/store"
+	"github.com/skiff-sh/skiff/internal/store/storetest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -47,18 +47,8 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func newClient(t *testing.T) (*typed.Client, *clock) {
 	t.Helper()
-	ctx := context.Background()
-	n, err := natsembed.Start(ctx, natsembed.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(n.Close)
 	clk := &clock{t: t0}
-	st, err := store.NewKV(ctx, n.JetStream(), store.KVOptions{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.NewKV(t, clk.Now)
 	return &typed.Client{Store: st, Now: clk.Now}, clk
 }
 

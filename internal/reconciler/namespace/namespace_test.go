@@ -8,24 +8,13 @@ import (
 	"time"
 
 	corev1 "github.com/skiff-sh/skiff/internal/apis/core/v1"
-	"github.com/skiff-sh/skiff/internal/natsembed"
 	"github.com/skiff-sh/skiff/internal/store"
 	"github.com/skiff-sh/skiff/internal/store/storetest"
 )
 
 func newStore(t *testing.T) store.Store {
 	t.Helper()
-	n, err := natsembed.Start(context.Background(), natsembed.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(n.Close)
-	st, err := store.NewKV(context.Background(), n.JetStream(), store.KVOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
+	return storetest.NewKV(t, nil)
 }
 
 func phase(t *testing.T, st store.Store, name string) (corev1.NamespacePhase, error) {

@@ -7,22 +7,13 @@ import (
 
 	"github.com/skiff-sh/skiff/internal/apis"
 	duckv1 "github.com/skiff-sh/skiff/internal/apis/duck/v1"
-	"github.com/skiff-sh/skiff/internal/natsembed"
 	"github.com/skiff-sh/skiff/internal/store"
+	"github.com/skiff-sh/skiff/internal/store/storetest"
 )
 
 func TestResolve(t *testing.T) {
 	ctx := context.Background()
-	n, err := natsembed.Start(ctx, natsembed.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	st, err := store.NewKV(ctx, n.JetStream(), store.KVOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.NewKV(t, nil)
 	put := func(group, res, name, body string) {
 		t.Helper()
 		if _, err := st.Create(ctx, store.Key{Group: group, Resource: res, Namespace: "default", Name: name}, []byte(body)); err != nil {
