@@ -15,6 +15,7 @@ import (
 	duckv1 "github.com/skiff-sh/skiff/internal/apis/duck/v1"
 	eventingv1 "github.com/skiff-sh/skiff/internal/apis/eventing/v1"
 	"github.com/skiff-sh/skiff/internal/controller"
+	"github.com/skiff-sh/skiff/internal/reconciler/reconcilertest"
 	"github.com/skiff-sh/skiff/internal/reconciler/resolver"
 	"github.com/skiff-sh/skiff/internal/reconciler/typed"
 	"github.com/skiff-sh/skiff/internal/store"
@@ -78,7 +79,7 @@ func (f *fakeIngress) setEnsureErr(err error) {
 func newClient(t *testing.T) *typed.Client {
 	t.Helper()
 	now := func() time.Time { return t0 }
-	st := storetest.NewKV(t, now)
+	st := reconcilertest.NewStore(t, now)
 	return &typed.Client{Store: st, Now: now}
 }
 

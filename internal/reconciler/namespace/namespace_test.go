@@ -8,13 +8,14 @@ import (
 	"time"
 
 	corev1 "github.com/skiff-sh/skiff/internal/apis/core/v1"
+	"github.com/skiff-sh/skiff/internal/reconciler/reconcilertest"
 	"github.com/skiff-sh/skiff/internal/store"
 	"github.com/skiff-sh/skiff/internal/store/storetest"
 )
 
 func newStore(t *testing.T) store.Store {
 	t.Helper()
-	return storetest.NewKV(t, nil)
+	return reconcilertest.NewStore(t, nil)
 }
 
 func phase(t *testing.T, st store.Store, name string) (corev1.NamespacePhase, error) {

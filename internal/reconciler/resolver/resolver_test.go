@@ -7,13 +7,13 @@ import (
 
 	"github.com/skiff-sh/skiff/internal/apis"
 	duckv1 "github.com/skiff-sh/skiff/internal/apis/duck/v1"
+	"github.com/skiff-sh/skiff/internal/reconciler/reconcilertest"
 	"github.com/skiff-sh/skiff/internal/store"
-	"github.com/skiff-sh/skiff/internal/store/storetest"
 )
 
 func TestResolve(t *testing.T) {
 	ctx := context.Background()
-	st := storetest.NewKV(t, nil)
+	st := reconcilertest.NewStore(t, nil)
 	put := func(group, res, name, body string) {
 		t.Helper()
 		if _, err := st.Create(ctx, store.Key{Group: group, Resource: res, Namespace: "default", Name: name}, []byte(body)); err != nil {

@@ -16,11 +16,11 @@ import (
 	corev1 "github.com/skiff-sh/skiff/internal/apis/core/v1"
 	servingv1 "github.com/skiff-sh/skiff/internal/apis/serving/v1"
 	"github.com/skiff-sh/skiff/internal/controller"
+	"github.com/skiff-sh/skiff/internal/reconciler/reconcilertest"
 	"github.com/skiff-sh/skiff/internal/reconciler/typed"
 	"github.com/skiff-sh/skiff/internal/runtime"
 	"github.com/skiff-sh/skiff/internal/serving/pool"
 	"github.com/skiff-sh/skiff/internal/store"
-	"github.com/skiff-sh/skiff/internal/store/storetest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -39,7 +39,7 @@ func (c *clock) Now() time.Time {
 func newClient(t *testing.T) *typed.Client {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	st := storetest.NewKV(t, clk.Now)
+	st := reconcilertest.NewStore(t, clk.Now)
 	return &typed.Client{Store: st, Now: clk.Now}
 }
 

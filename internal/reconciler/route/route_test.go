@@ -14,13 +14,13 @@ import (
 	corev1 "github.com/skiff-sh/skiff/internal/apis/core/v1"
 	servingv1 "github.com/skiff-sh/skiff/internal/apis/serving/v1"
 	"github.com/skiff-sh/skiff/internal/controller"
+	"github.com/skiff-sh/skiff/internal/reconciler/reconcilertest"
 	"github.com/skiff-sh/skiff/internal/reconciler/route/resources"
 	"github.com/skiff-sh/skiff/internal/reconciler/typed"
 	"github.com/skiff-sh/skiff/internal/serving/ingress"
 	"github.com/skiff-sh/skiff/internal/serving/pool"
 	"github.com/skiff-sh/skiff/internal/serving/proxy"
 	"github.com/skiff-sh/skiff/internal/store"
-	"github.com/skiff-sh/skiff/internal/store/storetest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -272,7 +272,7 @@ func TestRolloutLegacyAnnotation(t *testing.T) {
 func newClient(t *testing.T) (*typed.Client, *clock) {
 	t.Helper()
 	clk := &clock{t: t0}
-	st := storetest.NewKV(t, clk.Now)
+	st := reconcilertest.NewStore(t, clk.Now)
 	return &typed.Client{Store: st, Now: clk.Now}, clk
 }
 

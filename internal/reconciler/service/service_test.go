@@ -10,9 +10,9 @@ import (
 	"github.com/skiff-sh/skiff/internal/apis"
 	corev1 "github.com/skiff-sh/skiff/internal/apis/core/v1"
 	servingv1 "github.com/skiff-sh/skiff/internal/apis/serving/v1"
+	"github.com/skiff-sh/skiff/internal/reconciler/reconcilertest"
 	"github.com/skiff-sh/skiff/internal/reconciler/typed"
 	"github.com/skiff-sh/skiff/internal/store"
-	"github.com/skiff-sh/skiff/internal/store/storetest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -23,7 +23,7 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 func newClient(t *testing.T) *typed.Client {
 	t.Helper()
 	now := func() time.Time { return t0 }
-	st := storetest.NewKV(t, now)
+	st := reconcilertest.NewStore(t, now)
 	return &typed.Client{Store: st, Now: now}
 }
 

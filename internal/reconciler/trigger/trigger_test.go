@@ -18,6 +18,7 @@ import (
 	eventingv1 "github.com/skiff-sh/skiff/internal/apis/eventing/v1"
 	"github.com/skiff-sh/skiff/internal/controller"
 	"github.com/skiff-sh/skiff/internal/eventing/dispatch"
+	"github.com/skiff-sh/skiff/internal/reconciler/reconcilertest"
 	"github.com/skiff-sh/skiff/internal/reconciler/resolver"
 	"github.com/skiff-sh/skiff/internal/reconciler/typed"
 	"github.com/skiff-sh/skiff/internal/store"
@@ -101,7 +102,7 @@ func (f *fakeDispatcher) setErrors(set, remove error) {
 func newClient(t *testing.T) *typed.Client {
 	t.Helper()
 	now := func() time.Time { return t0 }
-	st := storetest.NewKV(t, now)
+	st := reconcilertest.NewStore(t, now)
 	return &typed.Client{Store: st, Now: now}
 }
 

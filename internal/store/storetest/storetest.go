@@ -16,7 +16,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/labels"
 
-	"github.com/skiff-sh/skiff/internal/natsembed"
 	"github.com/skiff-sh/skiff/internal/store"
 )
 
@@ -1020,23 +1019,4 @@ func testPreconditions(t *testing.T, s store.Store) {
 	del(t, s, o.Key, store.DeleteOptions{UID: string(o.Meta.UID), ResourceVersion: strconv.FormatInt(o2.Revision, 10)})
 	_, err = s.Get(ctx, o.Key)
 	wantErr(t, "Get after Delete", err, store.ErrNotFound)
-}
-
-// NewKV returns a KV store on an embedded NATS server with file storage in
-// a temporary directory, both closed when the test ends; now stamps its
-// writes (nil: time.Now).
-func NewKV(t testing.TB, now func() time.Time) *store.KV {
-	t.Helper()
-	ctx := context.Background()
-	n, err := natsembed.Start(ctx, natsembed.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatalf("start nats: %v", err)
-	}
-	t.Cleanup(n.Close)
-	st, err := store.NewKV(ctx, n.JetStream(), store.KVOptions{Now: now})
-	if err != nil {
-		t.Fatalf("open kv store: %v", err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
 }
